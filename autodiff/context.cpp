@@ -1,0 +1,79 @@
+// Context: saved tensors with version checks; NOTE [ Saved outputs ].
+#include <fmt/format.h>
+
+#include "autodiff/context.hpp"
+#include "autodiff/grad_mode.hpp"
+#include "autodiff/node.hpp"
+#include "autodiff/tensor_impl.hpp"
+
+namespace xg {
+
+// NOTE [ Saved outputs ]
+// Rules such as exp, sigmoid and softmax use their output. If a node kept its output as a
+// Tensor, the output would own the node (grad_fn) and the node the output: a reference cycle
+// that never frees. So a saved output keeps only a grad_fn-free alias of its storage. When the
+// backward itself is recorded (create_graph), unpacking re-attaches the running node as the
+// alias's grad_fn, so the formula stays differentiable through the output, as PyTorch's
+// SavedVariable does.
+
+namespace {
+Tensor data_alias(const Tensor& t) {
+  auto* impl = t.impl();
+  return Tensor(std::make_shared<TensorImpl>(impl->shape, impl->dtype, impl->storage));
+}
+}  // namespace
+
+void Context::save_for_backward(std::vector<Tensor> tensors) {
+  for (auto& t : tensors) {
+    SavedTensor s;
+    if (t.defined()) {
+      s.version = t.impl()->storage->version;
+      if (node_ && t.impl()->grad_fn.get() == node_) {
+        s.is_output = true;
+        s.data = data_alias(t);
+      } else {
+        s.data = std::move(t);
+      }
+    }
+    saved_.push_back(std::move(s));
+  }
+}
+
+Tensor Context::unpack(const SavedTensor& s) const {
+  const char* op = node_ ? node_->name() : "function";
+  if (released_)
+    throw GraphError(fmt::format(
+        "op '{}': trying to run backward through the graph a second time, but its saved tensors "
+        "were freed by the first backward; pass retain_graph = true to the first call",
+        op));
+  if (!s.data.defined()) return {};
+  const auto& impl = *s.data.impl();
+  if (impl.storage->version != s.version)
+    throw GraphError(fmt::format(
+        "op '{}': a tensor it saved for backward (shape {}, {}) was modified in place "
+        "afterwards: saved at version {}, now at version {}",
+        op, shape_str(impl.shape), dtype_name(impl.dtype), s.version, impl.storage->version));
+  if (s.is_output && node_ && is_grad_enabled()) {
+    auto alias = std::make_shared<TensorImpl>(impl.shape, impl.dtype, impl.storage);
+    alias->grad_fn = node_->shared_from_this();
+    alias->requires_grad = true;
+    return Tensor(std::move(alias));
+  }
+  return s.data;
+}
+
+std::vector<Tensor> Context::saved() const {
+  std::vector<Tensor> out;
+  out.reserve(saved_.size());
+  for (const auto& s : saved_) out.push_back(unpack(s));
+  return out;
+}
+
+Tensor Context::saved(std::size_t i) const {
+  if (i >= saved_.size())
+    throw ValueError(fmt::format("op '{}': saved({}) but only {} tensors were saved",
+                                 node_ ? node_->name() : "function", i, saved_.size()));
+  return unpack(saved_[i]);
+}
+
+}  // namespace xg

@@ -1,0 +1,204 @@
+// The derivative table: one entry per primitive, the math in a comment beside it.
+//
+// Each rule maps the gradient g of the op's output to one gradient per input (undefined = none,
+// e.g. for an input that needs no gradient). Rules are written with differentiable xg ops, so
+// with create_graph the engine records them and second derivatives come for free. Rules need
+// not reduce broadcast gradients: the engine sums each one down to its input's shape.
+#include <array>
+
+#include <fmt/format.h>
+
+#include "autodiff/creation.hpp"
+#include "autodiff/derivatives.hpp"
+#include "autodiff/grad_mode.hpp"
+#include "autodiff/ops.hpp"
+
+namespace xg {
+
+namespace {
+
+using Grads = std::vector<Tensor>;
+
+// A tensor computed without recording: masks and signs that the gradient is multiplied by.
+template <class F>
+Tensor constant(F f) {
+  NoGradGuard no_grad;
+  return f();
+}
+
+Tensor scalar(double v, const Tensor& like) { return full({}, v, like.dtype()); }
+
+// g of a reduction, shaped back to the input: reinsert reduced dims, then broadcast.
+Tensor unreduce(const Tensor& g, const Context& c) {
+  Shape kshape = c.shape;
+  for (int d : c.dims) kshape[d] = 1;
+  return expand(c.flag ? g : reshape(g, kshape), c.shape);
+}
+
+// The gradient of matmul_t(a, b, ta, tb) — NOTE [ matmul_t backward ]: each case is again a
+// matmul_t with transpose flags, so no transposed copy is ever made.
+Grads matmul_backward(Context& c, const Tensor& g) {
+  const Tensor a = c.saved(0), b = c.saved(1);
+  const bool ta = c.flag, tb = c.flag2;
+  Tensor ga, gb;
+  if (c.needs_input_grad(0))
+    ga = !ta ? matmul_t(g, b, false, !tb)   // A·op(B):    dA = g·op(B)ᵀ
+             : (!tb ? matmul_t(b, g, false, true) : matmul_t(b, g, true, true));  // Aᵀ·op(B): dA = op(B)·gᵀ
+  if (c.needs_input_grad(1))
+    gb = !tb ? matmul_t(a, g, !ta, false)   // op(A)·B:    dB = op(A)ᵀ·g
+             : (!ta ? matmul_t(g, a, true, false) : matmul_t(g, a, true, true));  // op(A)·Bᵀ: dB = gᵀ·op(A)
+  return {ga, gb};
+}
+
+Grads slice_backward(Context& c, const Tensor& g) {
+  const std::size_t start = c.indices[0], end = c.indices[1], n = c.shape[c.dim];
+  std::vector<Tensor> parts;
+  Shape pad = c.shape;
+  if (start > 0) {
+    pad[c.dim] = start;
+    parts.push_back(zeros(pad, g.dtype()));
+  }
+  parts.push_back(g);
+  if (end < n) {
+    pad[c.dim] = n - end;
+    parts.push_back(zeros(pad, g.dtype()));
+  }
+  return {parts.size() == 1 ? g : concat(parts, c.dim)};
+}
+
+Grads concat_backward(Context& c, const Tensor& g) {
+  Grads out;
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < c.indices.size(); ++i) {
+    out.push_back(c.needs_input_grad(i) ? slice(g, c.dim, offset, offset + c.indices[i]) : Tensor());
+    offset += c.indices[i];
+  }
+  return out;
+}
+
+Tensor softmax_grad(const Tensor& y, const Tensor& g, int dim) {  // y·(g − Σ g·y)
+  return y * (g - sum(g * y, {dim}, true));
+}
+
+Tensor log_softmax_grad(const Tensor& y, const Tensor& g, int dim) {  // g − softmax·Σ g
+  return g - exp(y) * sum(g, {dim}, true);
+}
+
+// clang-format off
+constexpr std::array<Rule, static_cast<std::size_t>(Op::Count_)> kRules{{
+  // d(a + b) = g, g
+  {Op::Add, "add", [](Context&, const Tensor& g) -> Grads { return {g, g}; }},
+  // d(a − b) = g, −g
+  {Op::Sub, "sub", [](Context& c, const Tensor& g) -> Grads {
+     return {g, c.needs_input_grad(1) ? -g : Tensor()}; }},
+  // d(a·b) = g·b, g·a
+  {Op::Mul, "mul", [](Context& c, const Tensor& g) -> Grads {
+     const auto s = c.saved();
+     return {c.needs_input_grad(0) ? g * s[1] : Tensor(), c.needs_input_grad(1) ? g * s[0] : Tensor()}; }},
+  // d(a / b) = g / b, −g·a / b²
+  {Op::Div, "div", [](Context& c, const Tensor& g) -> Grads {
+     const auto s = c.saved();
+     return {c.needs_input_grad(0) ? g / s[1] : Tensor(),
+             c.needs_input_grad(1) ? -(g * s[0]) / (s[1] * s[1]) : Tensor()}; }},
+  // d(−a) = −g
+  {Op::Neg, "neg", [](Context&, const Tensor& g) -> Grads { return {-g}; }},
+  // d xᵖ = g·p·xᵖ⁻¹  (p = 0: 0)
+  {Op::Pow, "pow", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor x = c.saved(0);
+     if (c.scalar == 0) return {zeros_like(x)};
+     return {g * (c.scalar * pow(x, c.scalar - 1))}; }},
+  // d eˣ = g·eˣ   (the saved output)
+  {Op::Exp, "exp", [](Context& c, const Tensor& g) -> Grads { return {g * c.saved(0)}; }},
+  // d ln x = g / x
+  {Op::Log, "log", [](Context& c, const Tensor& g) -> Grads { return {g / c.saved(0)}; }},
+  // d √x = g / (2√x)   (the saved output)
+  {Op::Sqrt, "sqrt", [](Context& c, const Tensor& g) -> Grads { return {g / (c.saved(0) * 2.0)}; }},
+  // d |x| = g·sign(x), sign(0) = 0
+  {Op::Abs, "abs", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor x = c.saved(0);
+     const Tensor sign = constant([&] { return gt(x, scalar(0, x)) - lt(x, scalar(0, x)); });
+     return {g * sign}; }},
+  // d clamp(x, lo, hi) = g where lo ≤ x ≤ hi
+  {Op::Clamp, "clamp", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor x = c.saved(0);
+     const Tensor inside = constant([&] { return ge(x, scalar(c.scalar, x)) * le(x, scalar(c.scalar2, x)); });
+     return {g * inside}; }},
+  // d max(a, b) = g·[a > b] + g/2·[a = b], and the rest to b
+  {Op::Maximum, "maximum", [](Context& c, const Tensor& g) -> Grads {
+     const auto s = c.saved();
+     const Tensor to_a = constant([&] { return gt(s[0], s[1]) + eq(s[0], s[1]) * 0.5; });
+     return {g * to_a, g * (1.0 - to_a)}; }},
+  // d min(a, b) = g·[a < b] + g/2·[a = b], and the rest to b
+  {Op::Minimum, "minimum", [](Context& c, const Tensor& g) -> Grads {
+     const auto s = c.saved();
+     const Tensor to_a = constant([&] { return lt(s[0], s[1]) + eq(s[0], s[1]) * 0.5; });
+     return {g * to_a, g * (1.0 - to_a)}; }},
+  // d where(m, a, b) = (none), g where m, g where not m
+  {Op::Where, "where", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor m = c.saved(0), zero = scalar(0, g);
+     return {Tensor(), c.needs_input_grad(1) ? where(m, g, zero) : Tensor(),
+             c.needs_input_grad(2) ? where(m, zero, g) : Tensor()}; }},
+  // d σ(x) = g·σ·(1 − σ)   (the saved output)
+  {Op::Sigmoid, "sigmoid", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor y = c.saved(0);
+     return {g * (y * (1.0 - y))}; }},
+  // d tanh x = g·(1 − tanh²x)   (the saved output)
+  {Op::Tanh, "tanh", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor y = c.saved(0);
+     return {g * (1.0 - y * y)}; }},
+  // d relu(x) = g·[x > 0]   (relu'(0) = 0; [y > 0] = [x > 0])
+  {Op::Relu, "relu", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor y = c.saved(0);
+     return {g * constant([&] { return gt(y, scalar(0, y)); })}; }},
+  // d step(x) = 0
+  {Op::Step, "step", [](Context&, const Tensor& g) -> Grads { return {zeros_like(g)}; }},
+  // d softmax = y·(g − Σ g·y)
+  {Op::Softmax, "softmax", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor y = c.saved(0);
+     return {y.dim() == 0 ? zeros_like(g) : softmax_grad(y, g, c.dim)}; }},
+  // d log_softmax = g − eʸ·Σ g
+  {Op::LogSoftmax, "log_softmax", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor y = c.saved(0);
+     return {y.dim() == 0 ? zeros_like(g) : log_softmax_grad(y, g, c.dim)}; }},
+  // d Σx = g broadcast back over the reduced dims
+  {Op::Sum, "sum", [](Context& c, const Tensor& g) -> Grads { return {unreduce(g, c)}; }},
+  // d max(x, dim) = g at the first maximum of each slice (saved one-hot mask)
+  {Op::Max, "max", [](Context& c, const Tensor& g) -> Grads {
+     return {reshape(g, c.shape) * c.saved(0)}; }},
+  // d expand(x) = g, summed back to x's shape by the engine
+  {Op::Expand, "expand", [](Context&, const Tensor& g) -> Grads { return {g}; }},
+  // d reshape(x) = reshape(g, x.shape)
+  {Op::Reshape, "reshape", [](Context& c, const Tensor& g) -> Grads { return {reshape(g, c.shape)}; }},
+  // d transpose(x, i, j) = transpose(g, i, j)
+  {Op::Transpose, "transpose", [](Context& c, const Tensor& g) -> Grads {
+     return {transpose(g, c.dim, c.dim2)}; }},
+  // d slice(x) = g placed back between zeros
+  {Op::Slice, "slice", &slice_backward},
+  // d concat(xs) = the slices of g
+  {Op::Concat, "concat", &concat_backward},
+  // d index_select(x, idx) = index_add(g, idx)
+  {Op::IndexSelect, "index_select", [](Context& c, const Tensor& g) -> Grads {
+     return {index_add(g, c.dim, c.indices, c.shape[c.dim])}; }},
+  // d index_add(src, idx) = index_select(g, idx)
+  {Op::IndexAdd, "index_add", [](Context& c, const Tensor& g) -> Grads {
+     return {index_select(g, c.dim, c.indices)}; }},
+  // d op(A)·op(B): see matmul_backward
+  {Op::Matmul, "matmul", &matmul_backward},
+  // d x.to(dtype) = g.to(x's dtype)
+  {Op::Cast, "to", [](Context& c, const Tensor& g) -> Grads { return {g.to(c.flag ? kFloat64 : kFloat32)}; }},
+}};
+// clang-format on
+
+constexpr bool rules_in_op_order() {
+  for (std::size_t i = 0; i < kRules.size(); ++i)
+    if (static_cast<std::size_t>(kRules[i].op) != i) return false;
+  return true;
+}
+static_assert(rules_in_op_order(), "kRules must list the primitives in Op order");
+
+}  // namespace
+
+const Rule& rule_of(Op op) { return kRules[static_cast<std::size_t>(op)]; }
+std::span<const Rule> all_rules() { return kRules; }
+
+}  // namespace xg

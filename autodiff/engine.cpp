@@ -1,0 +1,282 @@
+// The backward pass.
+//
+// NOTE [ The engine ]
+// 1. Discovery: an explicit stack walks the graph from the root nodes, counting for each node
+//    how many edges inside the graph point at it (its dependencies).
+// 2. Execution, Kahn's algorithm: a node runs once every node that feeds it a gradient has run,
+//    so its buffer already holds the sum over all paths. Ready nodes come off a max-heap on the
+//    creation sequence number (newest first, PyTorch's order), which keeps runs deterministic.
+// 3. A node's rule returns one gradient per input. The engine alone reduces each to its input's
+//    shape (sum_to, for broadcasting), checks the dtype, and adds it into the next node's buffer
+//    or the leaf's .grad — in place when the buffer is not shared with anyone.
+// 4. Without retain_graph a node's saved tensors are freed right after it runs.
+// Nothing is recursive: a 100,000-op chain needs no stack depth.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <queue>
+
+#include <fmt/format.h>
+
+#include "autodiff/anomaly.hpp"
+#include "autodiff/creation.hpp"
+#include "autodiff/engine.hpp"
+#include "autodiff/grad_mode.hpp"
+#include "autodiff/node.hpp"
+#include "autodiff/ops.hpp"
+#include "autodiff/tensor_impl.hpp"
+
+namespace xg {
+
+namespace {
+
+bool uniquely_owned(const Tensor& t) {
+  return t.impl_ptr().use_count() == 1 && t.impl()->storage.use_count() == 1 && !t.impl()->grad_fn;
+}
+
+// dst += src elementwise, same shape and dtype, no graph.
+void add_in_place(Tensor& dst, const Tensor& src) {
+  dispatch(dst.dtype(), [&]<class T>() {
+    T* d = dst.impl()->data<T>();
+    const T* s = src.impl()->data<T>();
+    const std::size_t n = dst.numel();
+    for (std::size_t i = 0; i < n; ++i) d[i] += s[i];
+  });
+}
+
+// Sums a new contribution into an accumulator (buffer or .grad).
+void accumulate(Tensor& acc, Tensor&& g, bool create_graph) {
+  if (!acc.defined()) {
+    acc = std::move(g);
+    return;
+  }
+  if (!create_graph && uniquely_owned(acc)) {
+    add_in_place(acc, g);
+    ++acc.impl()->storage->version;
+  } else {
+    acc = acc + g;
+  }
+}
+
+void check_finite_grad(const Node& node, std::size_t input, const Tensor& g) {
+  dispatch(g.dtype(), [&]<class T>() {
+    const T* p = g.impl()->data<T>();
+    for (std::size_t i = 0; i < g.numel(); ++i)
+      if (!std::isfinite(p[i]))
+        throw ValueError(fmt::format(
+            "anomaly detected: the backward of op '{}' produced {} in the gradient for its input "
+            "{} (shape {}) at flat index {}",
+            node.name(), std::isnan(p[i]) ? "NaN" : "Inf", input, shape_str(g.shape()), i));
+  });
+}
+
+std::atomic<std::uint64_t> g_pass{0};
+
+}  // namespace
+
+class Engine {
+ public:
+  struct Capture {
+    const void* key;  // leaf TensorImpl* or non-leaf grad_fn Node*
+    Tensor grad;
+  };
+
+  Engine(bool retain_graph, bool create_graph, std::vector<Capture>* captures)
+      : retain_(retain_graph), create_(create_graph), captures_(captures),
+        pass_(g_pass.fetch_add(1, std::memory_order_relaxed) + 1) {}
+
+  void run(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs) {
+    if (!grad_outputs.empty() && grad_outputs.size() != roots.size())
+      throw ValueError(fmt::format("backward: {} roots but {} grad_outputs", roots.size(),
+                                   grad_outputs.size()));
+    GradModeGuard mode(create_);
+    std::vector<std::pair<Node*, Tensor>> seeds;
+    for (std::size_t i = 0; i < roots.size(); ++i) {
+      const Tensor& root = roots[i];
+      if (!root.defined()) throw GraphError("backward: called on an undefined tensor");
+      if (!root.requires_grad())
+        throw GraphError(fmt::format(
+            "backward: the tensor (shape {}) does not require grad and has no grad_fn: no op "
+            "on its path was recorded (no input requires grad, or NoGradGuard was active)",
+            shape_str(root.shape())));
+      Tensor seed = i < grad_outputs.size() ? grad_outputs[i] : Tensor();
+      if (!seed.defined()) {
+        if (root.numel() != 1)
+          throw GraphError(fmt::format(
+              "backward: a gradient can be created implicitly only for one-element outputs, "
+              "but the tensor has shape {}; pass grad_output",
+              shape_str(root.shape())));
+        seed = ones_like(root);
+      } else {
+        if (seed.shape() != root.shape())
+          throw ShapeError(fmt::format("backward: grad_output has shape {} but the tensor has shape {}",
+                                       shape_str(seed.shape()), shape_str(root.shape())));
+        seed = seed.dtype() == root.dtype() ? (create_ ? seed : seed.detach()) : seed.to(root.dtype());
+      }
+      if (root.grad_fn())
+        seeds.emplace_back(root.grad_fn().get(), std::move(seed));
+      else
+        deliver_to_leaf(root.impl_ptr(), std::move(seed));
+    }
+    // The scratch state of every visited node is reset however the pass ends.
+    struct Cleanup {
+      std::vector<Node*>& nodes;
+      ~Cleanup() {
+        for (Node* n : nodes) {
+          n->dependencies_ = 0;
+          n->grad_buffer_ = Tensor();
+        }
+      }
+    } cleanup{visited_};
+    discover(seeds);
+    for (auto& [node, seed] : seeds) accumulate(node->grad_buffer_, std::move(seed), create_);
+    execute(seeds);
+  }
+
+ private:
+  void discover(const std::vector<std::pair<Node*, Tensor>>& seeds) {
+    std::vector<Node*> stack;
+    for (const auto& s : seeds) visit(s.first, stack);
+    while (!stack.empty()) {
+      Node* n = stack.back();
+      stack.pop_back();
+      for (const Edge& e : n->edges_) {
+        if (!e.node) continue;
+        ++e.node->dependencies_;
+        visit(e.node.get(), stack);
+      }
+    }
+  }
+
+  void visit(Node* n, std::vector<Node*>& stack) {
+    if (n->pass_ == pass_) return;
+    n->pass_ = pass_;
+    visited_.push_back(n);
+    stack.push_back(n);
+  }
+
+  void execute(const std::vector<std::pair<Node*, Tensor>>& seeds) {
+    using Item = std::pair<std::uint64_t, Node*>;
+    std::priority_queue<Item> ready;
+    std::vector<Node*> queued;
+    for (const auto& s : seeds) {
+      if (s.first->dependencies_ != 0 || std::find(queued.begin(), queued.end(), s.first) != queued.end())
+        continue;
+      queued.push_back(s.first);
+      ready.emplace(s.first->sequence_nr_, s.first);
+    }
+    while (!ready.empty()) {
+      Node* n = ready.top().second;
+      ready.pop();
+      Tensor g = std::move(n->grad_buffer_);
+      if (g.defined()) {
+        capture_node(n, g);
+        std::vector<Tensor> grads = n->rule_(n->ctx_, g);
+        g = Tensor();
+        if (grads.size() != n->edges_.size())
+          throw GraphError(fmt::format("op '{}': backward returned {} gradients for {} inputs",
+                                       n->name(), grads.size(), n->edges_.size()));
+        if (!retain_) {
+          n->ctx_.saved_.clear();
+          n->ctx_.released_ = true;
+        }
+        for (std::size_t i = 0; i < grads.size(); ++i) {
+          const Edge& e = n->edges_[i];
+          if (!e.active() || !grads[i].defined()) continue;
+          Tensor gi = conform(*n, i, std::move(grads[i]));
+          if (is_anomaly_enabled()) check_finite_grad(*n, i, gi);
+          if (e.node)
+            accumulate(e.node->grad_buffer_, std::move(gi), create_);
+          else
+            deliver_to_leaf(e.leaf, std::move(gi));
+        }
+      }
+      for (const Edge& e : n->edges_) {
+        if (e.node && --e.node->dependencies_ == 0) ready.emplace(e.node->sequence_nr_, e.node.get());
+      }
+    }
+  }
+
+  // Reduces a rule's gradient to its input's shape and checks the dtype.
+  Tensor conform(const Node& n, std::size_t i, Tensor g) {
+    const InputMeta& meta = n.inputs_[i];
+    if (g.shape() != meta.shape) {
+      try {
+        g = sum_to(g, meta.shape);
+      } catch (const ShapeError&) {
+        throw ShapeError(fmt::format(
+            "op '{}': backward returned a gradient of shape {} for input {} of shape {}",
+            n.name(), shape_str(g.shape()), i, shape_str(meta.shape)));
+      }
+    }
+    if (g.dtype() != meta.dtype)
+      throw GraphError(fmt::format("op '{}': backward returned a {} gradient for {} input {}",
+                                   n.name(), dtype_name(g.dtype()), dtype_name(meta.dtype), i));
+    return g;
+  }
+
+  void capture_node(Node* n, const Tensor& g) {
+    if (!captures_) return;
+    for (auto& c : *captures_)
+      if (c.key == n) c.grad = g;
+  }
+
+  void deliver_to_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor&& g) {
+    if (captures_) {
+      for (auto& c : *captures_)
+        if (c.key == leaf.get()) accumulate(c.grad, std::move(g), create_);
+      return;
+    }
+    Tensor acc = leaf->grad ? Tensor(leaf->grad) : Tensor();
+    if (!acc.defined()) {
+      // The first gradient becomes .grad; copy it unless nobody else can see it.
+      if (!create_ && !uniquely_owned(g)) g = g.clone().detach();
+      leaf->grad = g.impl_ptr();
+      return;
+    }
+    if (!create_ && !acc.impl()->grad_fn) {
+      add_in_place(acc, g);
+      ++acc.impl()->storage->version;
+    } else {
+      leaf->grad = (acc + g).impl_ptr();
+    }
+  }
+
+  bool retain_, create_;
+  std::vector<Capture>* captures_;
+  std::uint64_t pass_;
+  std::vector<Node*> visited_;
+};
+
+void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs,
+              bool retain_graph, bool create_graph) {
+  Engine(retain_graph, create_graph, nullptr).run(roots, grad_outputs);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                         bool create_graph, bool allow_unused) {
+  std::vector<Engine::Capture> captures;
+  for (const Tensor& x : inputs) {
+    if (!x.defined() || !x.requires_grad())
+      throw GraphError("grad: every input must be a defined tensor that requires grad");
+    captures.push_back({x.grad_fn() ? static_cast<const void*>(x.grad_fn().get())
+                                    : static_cast<const void*>(x.impl()),
+                        Tensor()});
+  }
+  Engine(retain_graph, create_graph, &captures).run(outputs, grad_outputs);
+  std::vector<Tensor> result;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Tensor g = std::move(captures[i].grad);
+    if (!g.defined()) {
+      if (!allow_unused)
+        throw GraphError(fmt::format("grad: input {} (shape {}) is not used by the outputs", i,
+                                     shape_str(inputs[i].shape())));
+      g = zeros_like(inputs[i]);
+    }
+    result.push_back(std::move(g));
+  }
+  return result;
+}
+
+}  // namespace xg

@@ -1,0 +1,143 @@
+// Activations. sigmoid, tanh, relu, softmax and log_softmax are fused primitives (their
+// composed forms overflow or produce 0·∞ in float32); the rest are compositions.
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "autodiff/creation.hpp"
+#include "autodiff/derivatives.hpp"
+#include "autodiff/grad_mode.hpp"
+#include "autodiff/ops.hpp"
+#include "autodiff/ops/kernels.hpp"
+
+namespace xg {
+
+namespace {
+
+template <class F>
+Tensor unary_forward(const Tensor& x, const char* op, F f) {
+  if (!x.defined()) throw ValueError(fmt::format("{}: undefined tensor", op));
+  Tensor out = kernels::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&]<class T>() { kernels::unary_map<T>(x, out, [&](T v) { return static_cast<T>(f(v)); }); });
+  return out;
+}
+
+// Applies f(in, out, n, stride) to every slice of x along dim (n elements, `stride` apart).
+template <class T, class F>
+void for_each_slice(const Tensor& x, std::size_t dim, T* out, F f) {
+  const Shape& s = x.shape();
+  std::size_t outer = 1, inner = 1;
+  for (std::size_t d = 0; d < dim; ++d) outer *= s[d];
+  for (std::size_t d = dim + 1; d < s.size(); ++d) inner *= s[d];
+  const std::size_t n = s[dim];
+  const T* in = x.impl()->data<T>();
+  for (std::size_t o = 0; o < outer; ++o)
+    for (std::size_t i = 0; i < inner; ++i) f(in + o * n * inner + i, out + o * n * inner + i, n, inner);
+}
+
+Tensor softmax_like(const Tensor& x, int dim, const char* op, Op id, bool log) {
+  if (!x.defined()) throw ValueError(fmt::format("{}: undefined tensor", op));
+  Tensor out = kernels::empty(x.shape(), x.dtype());
+  if (x.dim() == 0) {  // a 0-D tensor is a single slice
+    dispatch(x.dtype(), [&]<class T>() { out.impl()->data<T>()[0] = log ? T(0) : T(1); });
+  } else {
+    const std::size_t d = kernels::wrap_dim(dim, x.dim(), op, x.shape());
+    dispatch(x.dtype(), [&]<class T>() {
+      for_each_slice<T>(x, d, out.impl()->data<T>(), [log](const T* in, T* o, std::size_t n, std::size_t st) {
+        T mx = -std::numeric_limits<T>::infinity();
+        for (std::size_t k = 0; k < n; ++k) mx = std::max(mx, in[k * st]);
+        if (std::isinf(mx)) mx = 0;  // all -inf (or +inf) slices: leave the arithmetic to IEEE
+        double total = 0;
+        for (std::size_t k = 0; k < n; ++k) total += std::exp(static_cast<double>(in[k * st] - mx));
+        if (log) {
+          const T lse = static_cast<T>(std::log(total));
+          for (std::size_t k = 0; k < n; ++k) o[k * st] = in[k * st] - mx - lse;
+        } else {
+          for (std::size_t k = 0; k < n; ++k) o[k * st] = static_cast<T>(std::exp(static_cast<double>(in[k * st] - mx)) / total);
+        }
+      });
+    });
+  }
+  if (Context* ctx = record(id, out, {&x})) {
+    ctx->save_for_backward({out});
+    ctx->dim = x.dim() == 0 ? 0 : static_cast<int>(kernels::wrap_dim(dim, x.dim(), op, x.shape()));
+  }
+  return out;
+}
+
+Tensor positive_mask(const Tensor& x) {
+  NoGradGuard no_grad;
+  return gt(x, zeros({}, x.dtype()));
+}
+
+}  // namespace
+
+Tensor sigmoid(const Tensor& x) {
+  Tensor out = unary_forward(x, "sigmoid", [](auto v) {
+    using T = decltype(v);
+    if (v >= 0) return T(1) / (T(1) + std::exp(-v));
+    const T e = std::exp(v);
+    return e / (T(1) + e);
+  });
+  if (Context* ctx = record(Op::Sigmoid, out, {&x})) ctx->save_for_backward({out});
+  return out;
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor out = unary_forward(x, "tanh", [](auto v) { return std::tanh(v); });
+  if (Context* ctx = record(Op::Tanh, out, {&x})) ctx->save_for_backward({out});
+  return out;
+}
+
+Tensor relu(const Tensor& x) {
+  Tensor out = unary_forward(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  if (Context* ctx = record(Op::Relu, out, {&x})) ctx->save_for_backward({out});
+  return out;
+}
+
+Tensor step(const Tensor& x) {
+  Tensor out = unary_forward(x, "step", [](auto v) { return v > 0 ? decltype(v)(1) : decltype(v)(0); });
+  record(Op::Step, out, {&x});
+  return out;
+}
+
+Tensor softmax(const Tensor& x, int dim) { return softmax_like(x, dim, "softmax", Op::Softmax, false); }
+Tensor log_softmax(const Tensor& x, int dim) { return softmax_like(x, dim, "log_softmax", Op::LogSoftmax, true); }
+
+Tensor leaky_relu(const Tensor& x, double slope) {
+  if (!x.defined()) throw ValueError("leaky_relu: undefined tensor");
+  return where(positive_mask(x), x, x * slope);
+}
+
+Tensor elu(const Tensor& x, double alpha) {
+  if (!x.defined()) throw ValueError("elu: undefined tensor");
+  // exp only sees the non-positive part, so large x cannot overflow into inf·0 in backward.
+  const Tensor negative_part = clamp(x, -std::numeric_limits<double>::infinity(), 0.0);
+  return where(positive_mask(x), x, alpha * (exp(negative_part) - 1.0));
+}
+
+Tensor prelu(const Tensor& x, const Tensor& weight) {
+  if (!x.defined() || !weight.defined()) throw ValueError("prelu: undefined operand");
+  if (weight.dim() != 1)
+    throw ShapeError(fmt::format("prelu: weight must be 1-D ({{1}} or {{C}}); got shape {}", shape_str(weight.shape())));
+  Tensor w = weight;
+  const std::size_t c = weight.numel();
+  if (c != 1) {
+    if (x.dim() < 2 || x.shape()[1] != c)
+      throw ShapeError(fmt::format(
+          "prelu: weight of shape {} needs an input with {} channels in dim 1; got input shape {}",
+          shape_str(weight.shape()), c, shape_str(x.shape())));
+    Shape ws(x.dim(), 1);
+    ws[1] = c;
+    w = reshape(weight, ws);
+  }
+  return where(positive_mask(x), x, w * x);
+}
+
+Tensor identity(const Tensor& x) {
+  if (!x.defined()) throw ValueError("identity: undefined tensor");
+  return x;
+}
+
+}  // namespace xg

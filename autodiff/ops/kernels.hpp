@@ -1,0 +1,94 @@
+#pragma once
+// Internal helpers for op kernels: output allocation, dim normalisation and the broadcast loop.
+// Every tensor is contiguous and row-major, so kernels work on raw pointers.
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "autodiff/tensor.hpp"
+#include "autodiff/tensor_impl.hpp"
+
+namespace xg::kernels {
+
+/// A fresh, uninitialised tensor.
+Tensor empty(const Shape& shape, Dtype dtype);
+
+/// Normalises a possibly negative dim against `ndim`; ShapeError naming `op` if out of range.
+std::size_t wrap_dim(int dim, std::size_t ndim, std::string_view op, const Shape& shape);
+
+/// The broadcast of two shapes (PyTorch rules); ShapeError naming `op` and both shapes.
+Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op);
+
+/// Element strides of `in` aligned to `out` (right-aligned), 0 along broadcast dims.
+std::vector<std::size_t> broadcast_strides(const Shape& in, const Shape& out);
+
+/// Calls body(i, offs) for every element i of `out` in row-major order, where offs[k] is the
+/// element offset in input k (strides from broadcast_strides). The innermost dim is a tight loop.
+template <std::size_t N, class Body>
+void broadcast_loop(const Shape& out, const std::array<std::vector<std::size_t>, N>& strides,
+                    Body&& body) {
+  const std::size_t nd = out.size();
+  std::size_t total = 1;
+  for (auto e : out) total *= e;
+  if (total == 0) return;
+  if (nd == 0) {
+    std::array<std::size_t, N> offs{};
+    body(std::size_t{0}, offs);
+    return;
+  }
+  const std::size_t inner = out[nd - 1];
+  std::array<std::size_t, N> inner_stride;
+  for (std::size_t k = 0; k < N; ++k) inner_stride[k] = strides[k][nd - 1];
+  std::vector<std::size_t> counter(nd, 0);
+  std::array<std::size_t, N> base{};
+  for (std::size_t i = 0; i < total; i += inner) {
+    std::array<std::size_t, N> offs = base;
+    for (std::size_t j = 0; j < inner; ++j) {
+      body(i + j, offs);
+      for (std::size_t k = 0; k < N; ++k) offs[k] += inner_stride[k];
+    }
+    // advance the odometer over the outer dims
+    for (std::size_t d = nd - 1; d-- > 0;) {
+      ++counter[d];
+      for (std::size_t k = 0; k < N; ++k) base[k] += strides[k][d];
+      if (counter[d] < out[d]) break;
+      for (std::size_t k = 0; k < N; ++k) base[k] -= strides[k][d] * out[d];
+      counter[d] = 0;
+    }
+  }
+}
+
+/// out = f(a, b) elementwise with broadcasting, a and b already of dtype T.
+template <class T, class F>
+void binary_map(const Tensor& a, const Tensor& b, Tensor& out, F f) {
+  const T* pa = a.impl()->data<T>();
+  const T* pb = b.impl()->data<T>();
+  T* po = out.impl()->data<T>();
+  const std::size_t n = out.numel();
+  if (a.shape() == out.shape() && b.shape() == out.shape()) {
+    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+  } else if (b.numel() == 1 && a.shape() == out.shape()) {
+    const T s = pb[0];
+    for (std::size_t i = 0; i < n; ++i) po[i] = f(pa[i], s);
+  } else if (a.numel() == 1 && b.shape() == out.shape()) {
+    const T s = pa[0];
+    for (std::size_t i = 0; i < n; ++i) po[i] = f(s, pb[i]);
+  } else {
+    std::array<std::vector<std::size_t>, 2> st{broadcast_strides(a.shape(), out.shape()),
+                                               broadcast_strides(b.shape(), out.shape())};
+    broadcast_loop<2>(out.shape(), st, [&](std::size_t i, const std::array<std::size_t, 2>& o) {
+      po[i] = f(pa[o[0]], pb[o[1]]);
+    });
+  }
+}
+
+/// out = f(x) elementwise, x of dtype T.
+template <class T, class F>
+void unary_map(const Tensor& x, Tensor& out, F f) {
+  const T* px = x.impl()->data<T>();
+  T* po = out.impl()->data<T>();
+  const std::size_t n = x.numel();
+  for (std::size_t i = 0; i < n; ++i) po[i] = f(px[i]);
+}
+
+}  // namespace xg::kernels

@@ -1,0 +1,116 @@
+// Matrix products on cblas GEMM.
+#include <algorithm>
+#include <cstring>
+
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include "autodiff/derivatives.hpp"
+#include "autodiff/ops.hpp"
+#include "autodiff/ops/kernels.hpp"
+
+namespace xg {
+
+namespace {
+
+// op(A)·op(B) for row-major A (ra x ca) and B (rb x cb) into C (m x n), C = alpha·op(A)op(B).
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+          const float* b, std::size_t ldb, float* c) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a,
+              static_cast<int>(std::max<std::size_t>(lda, 1)), b, static_cast<int>(std::max<std::size_t>(ldb, 1)),
+              0.0f, c, static_cast<int>(std::max<std::size_t>(n, 1)));
+}
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
+          const double* b, std::size_t ldb, double* c) {
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, a,
+              static_cast<int>(std::max<std::size_t>(lda, 1)), b, static_cast<int>(std::max<std::size_t>(ldb, 1)),
+              0.0, c, static_cast<int>(std::max<std::size_t>(n, 1)));
+}
+
+struct MatrixView {
+  std::size_t batch, rows, cols;  // stored layout
+  bool batched;
+};
+
+MatrixView view_of(const Tensor& t, const char* which, const Tensor& a, const Tensor& b) {
+  if (t.dim() == 2) return {1, t.shape()[0], t.shape()[1], false};
+  if (t.dim() == 3) return {t.shape()[0], t.shape()[1], t.shape()[2], true};
+  throw ShapeError(fmt::format("matmul: operand {} must be 2-D or 3-D here; got shapes {} and {}", which,
+                               shape_str(a.shape()), shape_str(b.shape())));
+}
+
+}  // namespace
+
+Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb) {
+  if (!a0.defined() || !b0.defined()) throw ValueError("matmul: undefined operand");
+  Tensor a = a0, b = b0;
+  if (a.dtype() != b.dtype()) {
+    const Dtype d = promote(a.dtype(), b.dtype());
+    a = a.to(d);
+    b = b.to(d);
+  }
+  const MatrixView va = view_of(a, "a", a0, b0), vb = view_of(b, "b", a0, b0);
+  const std::size_t m = ta ? va.cols : va.rows, k = ta ? va.rows : va.cols;
+  const std::size_t k2 = tb ? vb.cols : vb.rows, n = tb ? vb.rows : vb.cols;
+  if (k != k2)
+    throw ShapeError(fmt::format("matmul: shapes {}{} and {}{} do not align (inner dims {} and {})",
+                                 shape_str(a.shape()), ta ? "ᵀ" : "", shape_str(b.shape()), tb ? "ᵀ" : "", k, k2));
+  if (va.batch != vb.batch && va.batch != 1 && vb.batch != 1)
+    throw ShapeError(fmt::format("matmul: batch sizes of shapes {} and {} do not broadcast ({} vs {})",
+                                 shape_str(a.shape()), shape_str(b.shape()), va.batch, vb.batch));
+  const std::size_t batch = std::max(va.batch, vb.batch);
+  const bool batched = va.batched || vb.batched;
+  Tensor out = kernels::empty(batched ? Shape{batch, m, n} : Shape{m, n}, a.dtype());
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* pa = a.impl()->data<T>();
+    const T* pb = b.impl()->data<T>();
+    T* pc = out.impl()->data<T>();
+    if (k == 0) {
+      std::fill_n(pc, out.numel(), T(0));
+      return;
+    }
+    if (m == 0 || n == 0) return;
+    for (std::size_t i = 0; i < batch; ++i) {
+      const T* ai = pa + (va.batch == 1 ? 0 : i) * va.rows * va.cols;
+      const T* bi = pb + (vb.batch == 1 ? 0 : i) * vb.rows * vb.cols;
+      gemm(ta, tb, m, n, k, ai, va.cols, bi, vb.cols, pc + i * m * n);
+    }
+  });
+  if (Context* ctx = record(Op::Matmul, out, {&a, &b})) {
+    ctx->save_for_backward({a, b});
+    ctx->flag = ta;
+    ctx->flag2 = tb;
+  }
+  return out;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (!a.defined() || !b.defined()) throw ValueError("matmul: undefined operand");
+  const std::size_t da = a.dim(), db = b.dim();
+  if (da == 0 || db == 0 || da > 3 || db > 3)
+    throw ShapeError(fmt::format("matmul: operands must be 1-D, 2-D or 3-D; got shapes {} and {}",
+                                 shape_str(a.shape()), shape_str(b.shape())));
+  if (da == 1 && db == 1) {
+    if (a.shape()[0] != b.shape()[0])
+      throw ShapeError(fmt::format("matmul: dot product of shapes {} and {} needs equal lengths",
+                                   shape_str(a.shape()), shape_str(b.shape())));
+    return reshape(matmul_t(reshape(a, {1, a.numel()}), reshape(b, {b.numel(), 1}), false, false), {});
+  }
+  if (da == 1) {  // row vector times matrix(es): drop the added row dim
+    Tensor r = matmul_t(reshape(a, {1, a.numel()}), b, false, false);
+    Shape s = r.shape();
+    s.erase(s.end() - 2);
+    return reshape(r, s);
+  }
+  if (db == 1) {  // matrix(es) times column vector: drop the added column dim
+    Tensor r = matmul_t(a, reshape(b, {b.numel(), 1}), false, false);
+    Shape s = r.shape();
+    s.pop_back();
+    return reshape(r, s);
+  }
+  return matmul_t(a, b, false, false);
+}
+
+}  // namespace xg

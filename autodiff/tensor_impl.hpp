@@ -1,0 +1,43 @@
+#pragma once
+// The state behind a Tensor handle. Engine-internal; op authors use it through Tensor.
+#include <cstdint>
+#include <memory>
+
+#include "autodiff/dtype.hpp"
+
+namespace xg {
+
+class Node;
+
+/// One contiguous, 64-byte-aligned element buffer. Tensors that alias it (reshape, detach,
+/// saved outputs) share the storage and therefore its version counter: every in-place edit
+/// bumps `version`, and a node that saved the tensor compares versions at backward time.
+struct Storage {
+  explicit Storage(std::size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data = nullptr;
+  std::size_t nbytes = 0;
+  std::uint64_t version = 0;
+};
+
+struct TensorImpl {
+  TensorImpl(Shape shape_, Dtype dtype_);                       // fresh, uninitialised storage
+  TensorImpl(Shape shape_, Dtype dtype_, std::shared_ptr<Storage> storage_);  // alias
+  ~TensorImpl();  // releases grad_fn iteratively (see NOTE [ Iterative graph release ])
+
+  template <class T>
+  T* data() const { return static_cast<T*>(storage->data); }
+
+  Shape shape;
+  std::size_t numel;
+  Dtype dtype;
+  std::shared_ptr<Storage> storage;
+  bool requires_grad = false;
+  std::shared_ptr<Node> grad_fn;       // null for leaves
+  std::shared_ptr<TensorImpl> grad;    // accumulated gradient of a leaf
+};
+
+}  // namespace xg
