@@ -63,6 +63,7 @@ Tensor Context::unpack(const SavedTensor& s) const {
 }
 
 std::vector<Tensor> Context::saved() const {
+  if (released_) unpack(SavedTensor{});  // throws: the graph was freed
   std::vector<Tensor> out;
   out.reserve(saved_.size());
   for (const auto& s : saved_) out.push_back(unpack(s));
@@ -70,6 +71,7 @@ std::vector<Tensor> Context::saved() const {
 }
 
 Tensor Context::saved(std::size_t i) const {
+  if (released_) return unpack(SavedTensor{});  // throws: the graph was freed
   if (i >= saved_.size())
     throw ValueError(fmt::format("op '{}': saved({}) but only {} tensors were saved",
                                  node_ ? node_->name() : "function", i, saved_.size()));

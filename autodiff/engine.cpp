@@ -24,6 +24,7 @@
 #include "autodiff/grad_mode.hpp"
 #include "autodiff/node.hpp"
 #include "autodiff/ops.hpp"
+#include "autodiff/recorder.hpp"
 #include "autodiff/tensor_impl.hpp"
 
 namespace xg {
@@ -82,7 +83,7 @@ class Engine {
   };
 
   Engine(bool retain_graph, bool create_graph, std::vector<Capture>* captures)
-      : retain_(retain_graph), create_(create_graph), captures_(captures),
+      : retain_(retain_graph || create_graph), create_(create_graph), captures_(captures),
         pass_(g_pass.fetch_add(1, std::memory_order_relaxed) + 1) {}
 
   void run(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs) {
@@ -171,7 +172,11 @@ class Engine {
       Tensor g = std::move(n->grad_buffer_);
       if (g.defined()) {
         capture_node(n, g);
-        std::vector<Tensor> grads = n->rule_(n->ctx_, g);
+        std::vector<Tensor> grads;
+        {
+          Recorder::InBackward in_backward;
+          grads = n->rule_(n->ctx_, g);
+        }
         g = Tensor();
         if (grads.size() != n->edges_.size())
           throw GraphError(fmt::format("op '{}': backward returned {} gradients for {} inputs",

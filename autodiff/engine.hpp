@@ -8,6 +8,7 @@ namespace xg {
 
 /// Runs the backward pass from `roots` (seeded with `grad_outputs`; an undefined seed means
 /// ones, allowed for one-element roots) and accumulates into the .grad of every leaf reached.
+/// create_graph implies retain_graph (as in PyTorch): the recorded backward refers to the graph.
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs = {},
               bool retain_graph = false, bool create_graph = false);
 

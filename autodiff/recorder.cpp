@@ -74,8 +74,15 @@ Context* Recorder::record(const char* name, BackwardRule rule, Tensor& out,
   return &node->ctx_;
 }
 
+namespace {
+thread_local bool t_in_backward = false;
+}  // namespace
+
+Recorder::InBackward::InBackward() : previous_(t_in_backward) { t_in_backward = true; }
+Recorder::InBackward::~InBackward() { t_in_backward = previous_; }
+
 void Recorder::check_forward(const char* op, const Tensor& out) {
-  if (!is_anomaly_enabled() || !out.defined()) return;
+  if (!is_anomaly_enabled() || t_in_backward || !out.defined()) return;
   const auto& impl = *out.impl();
   dispatch(impl.dtype, [&]<class T>() {
     const T* p = impl.data<T>();

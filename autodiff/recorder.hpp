@@ -28,8 +28,21 @@ struct Recorder {
   static Context* record(const char* name, BackwardRule rule, Tensor& out,
                          std::span<const Tensor* const> inputs);
 
-  /// Anomaly mode: throws ValueError naming `op` if `out` holds NaN or Inf.
+  /// Anomaly mode: throws ValueError naming `op` if `out` holds NaN or Inf. Silent while a
+  /// backward rule runs: there the engine checks the rule's results and names the forward op.
   static void check_forward(const char* op, const Tensor& out);
+
+  /// RAII: marks that a backward rule is running on this thread.
+  class InBackward {
+   public:
+    InBackward();
+    ~InBackward();
+    InBackward(const InBackward&) = delete;
+    InBackward& operator=(const InBackward&) = delete;
+
+   private:
+    bool previous_;
+  };
 };
 
 }  // namespace xg

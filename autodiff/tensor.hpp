@@ -76,7 +76,8 @@ class Tensor {
   /// Drops the accumulated gradient (the next backward starts from nothing).
   void zero_grad();
   /// Reverse-mode pass from this tensor. Without grad_output the tensor must have one element.
-  /// retain_graph keeps saved tensors for another pass; create_graph records the pass itself.
+  /// retain_graph keeps saved tensors for another pass; create_graph records the pass itself
+  /// (and implies retain_graph).
   void backward(const Tensor& grad_output = {}, bool retain_graph = false,
                 bool create_graph = false) const;
   /// The node that produced this tensor (null for leaves).

@@ -50,6 +50,7 @@ void sum_kernel(const Tensor& x, const Shape& kshape, T* out) {
   const std::size_t n = x.numel();
   std::size_t out_n = 1;
   for (auto e : kshape) out_n *= e;
+  if (out_n == 0) return;
   if (out_n == 1) {
     Acc acc = 0;
     for (std::size_t i = 0; i < n; ++i) acc += in[i];
