@@ -19,7 +19,7 @@ namespace xg {
 namespace {
 Tensor data_alias(const Tensor& t) {
   auto* impl = t.impl();
-  return Tensor(std::make_shared<TensorImpl>(impl->shape, impl->dtype, impl->storage));
+  return Tensor(make_impl(impl->shape, impl->dtype, impl->storage));
 }
 }  // namespace
 
@@ -54,7 +54,7 @@ Tensor Context::unpack(const SavedTensor& s) const {
         "afterwards: saved at version {}, now at version {}",
         op, shape_str(impl.shape), dtype_name(impl.dtype), s.version, impl.storage->version));
   if (s.is_output && node_ && is_grad_enabled()) {
-    auto alias = std::make_shared<TensorImpl>(impl.shape, impl.dtype, impl.storage);
+    auto alias = make_impl(impl.shape, impl.dtype, impl.storage);
     alias->grad_fn = node_->shared_from_this();
     alias->requires_grad = true;
     return Tensor(std::move(alias));

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "autodiff/allocator.hpp"
 #include "autodiff/dtype.hpp"
 #include "autodiff/errors.hpp"
 #include "autodiff/tensor.hpp"
@@ -69,9 +70,9 @@ class Context {
   friend struct Recorder;
   Tensor unpack(const SavedTensor&) const;
 
-  std::vector<SavedTensor> saved_;
+  std::vector<SavedTensor, PoolAllocator<SavedTensor>> saved_;
   std::vector<std::pair<std::string, std::any>> values_;
-  std::vector<bool> needs_;
+  std::vector<bool, PoolAllocator<bool>> needs_;
   Node* node_ = nullptr;          // the owning node
   bool released_ = false;         // saved tensors freed by a backward without retain_graph
 };

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "autodiff/allocator.hpp"
 #include "autodiff/errors.hpp"
 #include "autodiff/node.hpp"
 #include "autodiff/tensor_impl.hpp"
@@ -29,15 +30,12 @@ std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join
 
 // ------------------------------------------------------------------------------------- Storage
 Storage::Storage(std::size_t bytes) : nbytes(bytes) {
-  constexpr std::size_t kAlign = 64;
   if (bytes > (std::size_t{1} << 46))
     throw ValueError(fmt::format("cannot allocate a tensor of {} bytes", bytes));
-  const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-  data = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
-  if (!data) throw ValueError(fmt::format("out of memory allocating a tensor of {} bytes", bytes));
+  data = allocate_buffer(bytes, capacity);
 }
 
-Storage::~Storage() { std::free(data); }
+Storage::~Storage() { free_buffer(data, capacity); }
 
 // ---------------------------------------------------------------------------------- TensorImpl
 TensorImpl::TensorImpl(Shape shape_, Dtype dtype_)
@@ -45,7 +43,7 @@ TensorImpl::TensorImpl(Shape shape_, Dtype dtype_)
   if (numel > (std::size_t{1} << 46) / dtype_size(dtype))
     throw ShapeError(fmt::format("shape {}: {} elements exceed the addressable memory",
                                  shape_str(shape), numel));
-  storage = std::make_shared<Storage>(numel * dtype_size(dtype));
+  storage = std::allocate_shared<Storage>(PoolAllocator<Storage>{}, numel * dtype_size(dtype));
 }
 
 TensorImpl::TensorImpl(Shape shape_, Dtype dtype_, std::shared_ptr<Storage> storage_)

@@ -38,8 +38,8 @@ class Node : public std::enable_shared_from_this<Node> {
   const char* name() const { return name_; }
   /// Creation order; creation order is a topological order of the graph.
   std::uint64_t sequence_nr() const { return sequence_nr_; }
-  const std::vector<Edge>& edges() const { return edges_; }
-  const std::vector<InputMeta>& inputs() const { return inputs_; }
+  const std::vector<Edge, PoolAllocator<Edge>>& edges() const { return edges_; }
+  const std::vector<InputMeta, PoolAllocator<InputMeta>>& inputs() const { return inputs_; }
   Context& context() { return ctx_; }
   /// True after a backward without retain_graph freed the saved tensors.
   bool released() const { return ctx_.released_; }
@@ -53,8 +53,8 @@ class Node : public std::enable_shared_from_this<Node> {
   BackwardRule rule_;
   std::uint64_t sequence_nr_;
   Context ctx_;
-  std::vector<Edge> edges_;
-  std::vector<InputMeta> inputs_;
+  std::vector<Edge, PoolAllocator<Edge>> edges_;
+  std::vector<InputMeta, PoolAllocator<InputMeta>> inputs_;
   // Engine scratch, valid only during one backward pass.
   Tensor grad_buffer_;
   int dependencies_ = 0;

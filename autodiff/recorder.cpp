@@ -19,7 +19,7 @@ bool Recorder::should_record(std::span<const Tensor* const> inputs) {
 
 std::shared_ptr<Node> Recorder::make_node(const char* name, BackwardRule rule,
                                           std::span<const Tensor* const> inputs) {
-  auto node = std::make_shared<Node>(name, rule);
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>{}, name, rule);
   node->edges_.reserve(inputs.size());
   node->inputs_.reserve(inputs.size());
   node->ctx_.needs_.reserve(inputs.size());
@@ -52,14 +52,14 @@ void Recorder::attach_output(const std::shared_ptr<Node>& node, Tensor& out) {
   bool shared = impl->requires_grad || impl->grad_fn != nullptr;
   for (const auto& e : node->edges_)
     if (e.leaf.get() == impl) shared = true;
-  if (shared) out = Tensor(std::make_shared<TensorImpl>(impl->shape, impl->dtype, impl->storage));
+  if (shared) out = Tensor(make_impl(impl->shape, impl->dtype, impl->storage));
   out.impl()->grad_fn = node;
   out.impl()->requires_grad = true;
   // Saved entries that are the output itself become data-only (NOTE [ Saved outputs ]).
   for (auto& s : node->ctx_.saved_) {
     if (!s.is_output && s.data.defined() && s.data.impl() == out.impl()) {
       s.is_output = true;
-      s.data = Tensor(std::make_shared<TensorImpl>(out.impl()->shape, out.impl()->dtype,
+      s.data = Tensor(make_impl(out.impl()->shape, out.impl()->dtype,
                                                    out.impl()->storage));
     }
   }

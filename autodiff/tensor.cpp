@@ -89,7 +89,7 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const {
 
 Tensor Tensor::detach() const {
   const auto& impl = checked();
-  return Tensor(std::make_shared<TensorImpl>(impl.shape, impl.dtype, impl.storage));
+  return Tensor(make_impl(impl.shape, impl.dtype, impl.storage));
 }
 
 }  // namespace xg

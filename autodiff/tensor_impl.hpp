@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "autodiff/allocator.hpp"
+
 #include "autodiff/dtype.hpp"
 
 namespace xg {
@@ -20,6 +22,7 @@ struct Storage {
 
   void* data = nullptr;
   std::size_t nbytes = 0;
+  std::size_t capacity = 0;  // the allocator's block size
   std::uint64_t version = 0;
 };
 
@@ -39,5 +42,11 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;       // null for leaves
   std::shared_ptr<TensorImpl> grad;    // accumulated gradient of a leaf
 };
+
+/// A TensorImpl from the per-thread object cache (NOTE [ Buffer cache ]).
+template <class... Args>
+std::shared_ptr<TensorImpl> make_impl(Args&&... args) {
+  return std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>{}, std::forward<Args>(args)...);
+}
 
 }  // namespace xg

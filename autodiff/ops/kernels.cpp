@@ -6,7 +6,7 @@
 
 namespace xg::kernels {
 
-Tensor empty(const Shape& shape, Dtype dtype) { return Tensor(std::make_shared<TensorImpl>(shape, dtype)); }
+Tensor empty(const Shape& shape, Dtype dtype) { return Tensor(make_impl(shape, dtype)); }
 
 std::size_t wrap_dim(int dim, std::size_t ndim, std::string_view op, const Shape& shape) {
   const long n = static_cast<long>(ndim);

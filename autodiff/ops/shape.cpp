@@ -32,7 +32,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
   if (shape_numel(shape) != x.numel())
     throw ShapeError(fmt::format("reshape: cannot view shape {} ({} elements) as shape {} ({} elements)",
                                  shape_str(x.shape()), x.numel(), shape_str(shape), shape_numel(shape)));
-  Tensor out(std::make_shared<TensorImpl>(std::move(shape), x.dtype(), x.impl()->storage));
+  Tensor out(make_impl(std::move(shape), x.dtype(), x.impl()->storage));
   if (Context* ctx = record(Op::Reshape, out, {&x})) ctx->shape = x.shape();
   return out;
 }
