@@ -29,8 +29,16 @@ set(prefix "${XGRAD_PKG_WORK_DIR}/prefix")
 file(REMOVE_RECURSE "${XGRAD_PKG_WORK_DIR}")
 file(MAKE_DIRECTORY "${XGRAD_PKG_WORK_DIR}")
 
+# find_package links the installed library of this build's configuration; add_subdirectory
+# compiles xgrad afresh, which this check (of the CMake plumbing, not of speed) does without
+# optimisation or debug info: an empty build type, the quickest compile.
+if(XGRAD_PKG_MODE STREQUAL "add_subdirectory")
+  set(build_type "")
+else()
+  set(build_type "${XGRAD_PKG_CONFIG}")
+endif()
 set(args -S "${XGRAD_PKG_CONSUMER}" -B "${build}" -G "${XGRAD_PKG_GENERATOR}"
-  "-DCMAKE_BUILD_TYPE=${XGRAD_PKG_CONFIG}" "-DXGRAD_CONSUME=${XGRAD_PKG_MODE}")
+  "-DCMAKE_BUILD_TYPE=${build_type}" "-DXGRAD_CONSUME=${XGRAD_PKG_MODE}")
 if(XGRAD_PKG_MAKE_PROGRAM)
   list(APPEND args "-DCMAKE_MAKE_PROGRAM=${XGRAD_PKG_MAKE_PROGRAM}")
 endif()
