@@ -3,6 +3,7 @@
 #include <xtensor/xarray.hpp>
 
 #include "autodiff/anomaly.hpp"
+#include "autodiff/blas.hpp"
 #include "autodiff/context.hpp"
 #include "autodiff/creation.hpp"
 #include "autodiff/dot.hpp"

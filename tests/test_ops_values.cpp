@@ -199,3 +199,20 @@ TEST(Ops, EmptyTensorsFlowThrough) {
 
 }  // namespace
 }  // namespace xg
+
+extern "C" int openblas_get_num_threads();
+
+namespace xg {
+namespace {
+
+TEST(Blas, DefaultsToOneThreadAndCanBeChanged) {
+  if (std::getenv("OPENBLAS_NUM_THREADS") || std::getenv("OMP_NUM_THREADS")) GTEST_SKIP() << "set by the environment";
+  matmul(ones({2, 2}), ones({2, 2}));
+  EXPECT_EQ(openblas_get_num_threads(), 1);
+  set_blas_threads(2);
+  EXPECT_EQ(openblas_get_num_threads(), 2);
+  set_blas_threads(1);
+}
+
+}  // namespace
+}  // namespace xg

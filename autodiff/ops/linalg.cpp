@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include "autodiff/blas.hpp"
 #include "autodiff/derivatives.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/ops/kernels.hpp"
@@ -45,6 +46,7 @@ MatrixView view_of(const Tensor& t, const char* which, const Tensor& a, const Te
 
 Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb) {
   if (!a0.defined() || !b0.defined()) throw ValueError("matmul: undefined operand");
+  init_blas_threads();
   Tensor a = a0, b = b0;
   if (a.dtype() != b.dtype()) {
     const Dtype d = promote(a.dtype(), b.dtype());
