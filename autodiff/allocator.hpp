@@ -1,6 +1,8 @@
 #pragma once
 // The buffer allocator behind Storage: 64-byte-aligned blocks, with a per-thread cache of
 // small blocks so that the many tiny tensors of a training step do not go through malloc.
+#include <algorithm>
+#include <bit>
 #include <cstddef>
 
 namespace xg {
@@ -13,8 +15,15 @@ void free_buffer(void* block, std::size_t capacity);
 /// Bytes currently held in this thread's cache (for memory tests and diagnostics).
 std::size_t cached_buffer_bytes();
 
-/// The block size allocate_buffer uses for a request of `bytes`.
-std::size_t buffer_capacity(std::size_t bytes);
+inline constexpr std::size_t kBufferAlign = 64;
+inline constexpr std::size_t kMaxCachedBlock = std::size_t{1} << 20;
+
+/// The block size allocate_buffer uses for a request of `bytes`: a power of two up to 1 MiB,
+/// else the next multiple of 64.
+inline std::size_t buffer_capacity(std::size_t bytes) {
+  return bytes <= kMaxCachedBlock ? std::max(kBufferAlign, std::bit_ceil(bytes))
+                                  : (bytes + kBufferAlign - 1) / kBufferAlign * kBufferAlign;
+}
 
 /// A standard allocator over the buffer cache, for the engine's per-op objects (TensorImpl,
 /// Storage and Node through std::allocate_shared, and the small vectors inside a Node).
