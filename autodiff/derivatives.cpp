@@ -5,6 +5,7 @@
 // with create_graph the engine records them and second derivatives come for free. Rules need
 // not reduce broadcast gradients: the engine sums each one down to its input's shape.
 #include <array>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -74,6 +75,30 @@ Grads concat_backward(Context& c, const Tensor& g) {
     offset += c.indices[i];
   }
   return out;
+}
+
+// (softmax(x) − onehot(y))·g per row. Without create_graph a direct kernel (no one-hot tensor);
+// with it, the same formula from differentiable ops.
+Grads softmax_cross_entropy_backward(Context& c, const Tensor& g) {
+  const Tensor x = c.saved(0);
+  const std::size_t n = x.shape()[0], k = x.shape()[1];
+  if (is_grad_enabled()) {
+    Tensor onehot = zeros(x.shape(), x.dtype());
+    dispatch(x.dtype(), [&]<class T>() {
+      for (std::size_t i = 0; i < n; ++i) onehot.data_ptr<T>()[i * k + c.indices[i]] = 1;
+    });
+    return {(softmax(x, 1) - onehot) * reshape(g, {n, 1})};
+  }
+  Tensor out = softmax(x, 1);
+  dispatch(x.dtype(), [&]<class T>() {
+    T* o = out.data_ptr<T>();
+    const T* gi = g.data_ptr<T>();
+    for (std::size_t i = 0; i < n; ++i) {
+      o[i * k + c.indices[i]] -= 1;
+      for (std::size_t j = 0; j < k; ++j) o[i * k + j] *= gi[i];
+    }
+  });
+  return {out};
 }
 
 Tensor softmax_grad(const Tensor& y, const Tensor& g, int dim) {  // y·(g − Σ g·y)
@@ -186,6 +211,21 @@ constexpr std::array<Rule, static_cast<std::size_t>(Op::Count_)> kRules{{
   {Op::Matmul, "matmul", &matmul_backward},
   // d x.to(dtype) = g.to(x's dtype)
   {Op::Cast, "to", [](Context& c, const Tensor& g) -> Grads { return {g.to(c.flag ? kFloat64 : kFloat32)}; }},
+  // d CE(x, y) = g·(softmax(x) − onehot(y)), per row
+  {Op::SoftmaxCrossEntropy, "softmax_cross_entropy", &softmax_cross_entropy_backward},
+  // d BCE(σ(x), t) = g·(σ(x) − t), −g·x
+  {Op::BceWithLogits, "bce_with_logits", [](Context& c, const Tensor& g) -> Grads {
+     const auto s = c.saved();
+     return {c.needs_input_grad(0) ? g * (sigmoid(s[0]) - s[1]) : Tensor(),
+             c.needs_input_grad(1) ? -(g * s[0]) : Tensor()}; }},
+  // d BCE(p, t) = g·(p − t) / max(p(1 − p), 1e-12), g·(log(1 − p) − log p)
+  {Op::Bce, "bce", [](Context& c, const Tensor& g) -> Grads {
+     const auto s = c.saved();
+     const Tensor& p = s[0];
+     const Tensor& t = s[1];
+     const double inf = std::numeric_limits<double>::infinity();
+     return {c.needs_input_grad(0) ? g * (p - t) / clamp(p * (1.0 - p), 1e-12, inf) : Tensor(),
+             c.needs_input_grad(1) ? g * (clamp(log(1.0 - p), -100, inf) - clamp(log(p), -100, inf)) : Tensor()}; }},
 }};
 // clang-format on
 

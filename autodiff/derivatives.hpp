@@ -13,6 +13,7 @@ enum class Op : std::uint8_t {
   Sigmoid, Tanh, Relu, Step, Softmax, LogSoftmax,
   Sum, Max, Expand, Reshape, Transpose, Slice, Concat, IndexSelect, IndexAdd,
   Matmul, Cast,
+  SoftmaxCrossEntropy, BceWithLogits, Bce,
   Count_
 };
 

@@ -136,6 +136,20 @@ Tensor step(const Tensor& x);
 /// The linear activation: returns x itself.
 Tensor identity(const Tensor& x);
 
+// ---------------------------------------------------------------- fused losses (loss.cpp)
+// Elementwise / per-sample, unreduced; nn::functional adds validation and reduction.
+/// Per-row −log softmax(x)[label]: logits {N, C}, labels N class indices → {N}.
+/// d/dx = g·(softmax(x) − onehot(label)); exact at logits ±1000. ShapeError for a row-count
+/// mismatch, ValueError naming a label ≥ C.
+Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<std::size_t>& labels);
+/// max(x, 0) − x·t + log(1 + e^−|x|), the stable BCE of sigmoid(x) against t (same shapes).
+/// d/dx = g·(σ(x) − t), d/dt = −g·x
+Tensor bce_with_logits(const Tensor& logits, const Tensor& target);
+/// −(t·log p + (1 − t)·log(1 − p)) with each log clamped at −100 (PyTorch). ValueError for p
+/// outside [0, 1] (NaN included). d/dp = g·(p − t) / max(p(1 − p), 1e-12),
+/// d/dt = g·(log(1 − p) − log p) (clamped logs)
+Tensor bce(const Tensor& prob, const Tensor& target);
+
 // ---------------------------------------------------------------- casts
 /// Differentiable cast (same as x.to(dtype)).
 Tensor to(const Tensor& x, Dtype dtype);

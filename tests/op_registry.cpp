@@ -120,6 +120,11 @@ std::vector<OpCase> build() {
   auto* cast = add("to_float32_and_back", [](In x) { return x[0].to(kFloat32).to(kFloat64) * 3.0; }, {{3}});
   cast->options.eps = 1e-3;  // finite differences through a float32 value need a larger step
   cast->second_order = false;
+  // ---------------------------------------------------------------- fused losses
+  add("softmax_cross_entropy", [](In x) { return softmax_cross_entropy(x[0], {2, 0, 1}); }, {{3, 4}});
+  add("bce_with_logits", [](In x) { return bce_with_logits(x[0], x[1]); }, {{2, 3}, {2, 3}},
+      {Domain{-4, 4}, Domain{0, 1}});
+  add("bce", [](In x) { return bce(x[0], x[1]); }, {{2, 3}, {2, 3}}, {Domain{0.05, 0.95}, Domain{0, 1}});
   // ---------------------------------------------------------------- compositions
   add("custom_function", [](In x) { return Cube::apply(x[0]) + x[0]; }, {{2, 2}});
   add("shared_subexpression", [](In x) {
