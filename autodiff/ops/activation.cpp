@@ -15,22 +15,11 @@ namespace xg {
 
 namespace {
 
-template <class F>
-Tensor unary_forward(const Tensor& x, const char* op, F f) {
-  if (!x.defined()) throw ValueError(fmt::format("{}: undefined tensor", op));
-  Tensor out = kernels::empty(x.shape(), x.dtype());
-  dispatch(x.dtype(), [&]<class T>() { kernels::unary_map<T>(x, out, [&](T v) { return static_cast<T>(f(v)); }); });
-  return out;
-}
-
 // Applies f(in, out, n, stride) to every slice of x along dim (n elements, `stride` apart).
 template <class T, class F>
 void for_each_slice(const Tensor& x, std::size_t dim, T* out, F f) {
-  const Shape& s = x.shape();
-  std::size_t outer = 1, inner = 1;
-  for (std::size_t d = 0; d < dim; ++d) outer *= s[d];
-  for (std::size_t d = dim + 1; d < s.size(); ++d) inner *= s[d];
-  const std::size_t n = s[dim];
+  const auto [outer, inner] = kernels::outer_inner(x.shape(), dim);
+  const std::size_t n = x.shape()[dim];
   const T* in = x.impl()->data<T>();
   for (std::size_t o = 0; o < outer; ++o)
     for (std::size_t i = 0; i < inner; ++i) f(in + o * n * inner + i, out + o * n * inner + i, n, inner);
@@ -74,7 +63,7 @@ Tensor positive_mask(const Tensor& x) {
 }  // namespace
 
 Tensor sigmoid(const Tensor& x) {
-  Tensor out = unary_forward(x, "sigmoid", [](auto v) {
+  Tensor out = kernels::unary_op(x, "sigmoid", [](auto v) {
     using T = decltype(v);
     if (v >= 0) return T(1) / (T(1) + std::exp(-v));
     const T e = std::exp(v);
@@ -85,19 +74,19 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor out = unary_forward(x, "tanh", [](auto v) { return std::tanh(v); });
+  Tensor out = kernels::unary_op(x, "tanh", [](auto v) { return std::tanh(v); });
   if (Context* ctx = record(Op::Tanh, out, {&x})) ctx->save_for_backward({out});
   return out;
 }
 
 Tensor relu(const Tensor& x) {
-  Tensor out = unary_forward(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  Tensor out = kernels::unary_op(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); });
   if (Context* ctx = record(Op::Relu, out, {&x})) ctx->save_for_backward({out});
   return out;
 }
 
 Tensor step(const Tensor& x) {
-  Tensor out = unary_forward(x, "step", [](auto v) { return v > 0 ? decltype(v)(1) : decltype(v)(0); });
+  Tensor out = kernels::unary_op(x, "step", [](auto v) { return v > 0 ? decltype(v)(1) : decltype(v)(0); });
   record(Op::Step, out, {&x});
   return out;
 }

@@ -34,14 +34,6 @@ Tensor binary_forward(const Tensor& a, const Tensor& b, const char* op, F f) {
   return out;
 }
 
-template <class F>
-Tensor unary_forward(const Tensor& x, const char* op, F f) {
-  require_defined(x, op);
-  Tensor out = kernels::empty(x.shape(), x.dtype());
-  dispatch(x.dtype(), [&]<class T>() { kernels::unary_map<T>(x, out, [&](T v) { return static_cast<T>(f(v)); }); });
-  return out;
-}
-
 Tensor scalar_like(const Tensor& t, double v) {
   if (!t.defined()) throw ValueError("scalar arithmetic on an undefined tensor");
   return full({}, v, t.dtype());
@@ -87,7 +79,7 @@ Tensor div(const Tensor& a0, const Tensor& b0) {
 }
 
 Tensor neg(const Tensor& a) {
-  Tensor out = unary_forward(a, "neg", [](auto x) { return -x; });
+  Tensor out = kernels::unary_op(a, "neg", [](auto x) { return -x; });
   record(Op::Neg, out, {&a});
   return out;
 }
@@ -108,7 +100,7 @@ Tensor operator/(double a, const Tensor& b) { return div(scalar_like(b, a), b); 
 
 // ------------------------------------------------------------------------------------- math
 Tensor pow(const Tensor& x, double p) {
-  Tensor out = unary_forward(x, "pow", [p](auto v) {
+  Tensor out = kernels::unary_op(x, "pow", [p](auto v) {
     using T = decltype(v);
     if (p == 2) return v * v;
     if (p == 1) return v;
@@ -123,25 +115,25 @@ Tensor pow(const Tensor& x, double p) {
 }
 
 Tensor exp(const Tensor& x) {
-  Tensor out = unary_forward(x, "exp", [](auto v) { return std::exp(v); });
+  Tensor out = kernels::unary_op(x, "exp", [](auto v) { return std::exp(v); });
   if (Context* ctx = record(Op::Exp, out, {&x})) ctx->save_for_backward({out});
   return out;
 }
 
 Tensor log(const Tensor& x) {
-  Tensor out = unary_forward(x, "log", [](auto v) { return std::log(v); });
+  Tensor out = kernels::unary_op(x, "log", [](auto v) { return std::log(v); });
   if (Context* ctx = record(Op::Log, out, {&x})) ctx->save_for_backward({x});
   return out;
 }
 
 Tensor sqrt(const Tensor& x) {
-  Tensor out = unary_forward(x, "sqrt", [](auto v) { return std::sqrt(v); });
+  Tensor out = kernels::unary_op(x, "sqrt", [](auto v) { return std::sqrt(v); });
   if (Context* ctx = record(Op::Sqrt, out, {&x})) ctx->save_for_backward({out});
   return out;
 }
 
 Tensor abs(const Tensor& x) {
-  Tensor out = unary_forward(x, "abs", [](auto v) { return std::abs(v); });
+  Tensor out = kernels::unary_op(x, "abs", [](auto v) { return std::abs(v); });
   if (Context* ctx = record(Op::Abs, out, {&x})) ctx->save_for_backward({x});
   return out;
 }
@@ -149,7 +141,7 @@ Tensor abs(const Tensor& x) {
 Tensor clamp(const Tensor& x, double lo, double hi) {
   if (std::isnan(lo) || std::isnan(hi) || lo > hi)
     throw ValueError(fmt::format("clamp: lo = {} must not exceed hi = {}", lo, hi));
-  Tensor out = unary_forward(x, "clamp", [lo, hi](auto v) {
+  Tensor out = kernels::unary_op(x, "clamp", [lo, hi](auto v) {
     using T = decltype(v);
     return std::isnan(v) ? v : std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
   });
@@ -213,7 +205,7 @@ Tensor eq(const Tensor& a, const Tensor& b) { return compare(a, b, "eq", [](auto
 Tensor isfinite(const Tensor& a) {
   require_defined(a, "isfinite");
   NoGradGuard no_grad;
-  return unary_forward(a, "isfinite", [](auto v) { return std::isfinite(v) ? 1 : 0; });
+  return kernels::unary_op(a, "isfinite", [](auto v) { return std::isfinite(v) ? 1 : 0; });
 }
 
 // ------------------------------------------------------------------------------------ casts

@@ -3,7 +3,9 @@
 // Every tensor is contiguous and row-major, so kernels work on raw pointers.
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "autodiff/tensor.hpp"
 #include "autodiff/tensor_impl.hpp"
@@ -82,6 +84,14 @@ void binary_map(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   }
 }
 
+/// The tensor viewed as {outer, shape[dim], inner}: the products of the extents before and after dim.
+inline std::pair<std::size_t, std::size_t> outer_inner(const Shape& s, std::size_t dim) {
+  std::size_t outer = 1, inner = 1;
+  for (std::size_t d = 0; d < dim; ++d) outer *= s[d];
+  for (std::size_t d = dim + 1; d < s.size(); ++d) inner *= s[d];
+  return {outer, inner};
+}
+
 /// out = f(x) elementwise, x of dtype T.
 template <class T, class F>
 void unary_map(const Tensor& x, Tensor& out, F f) {
@@ -89,6 +99,16 @@ void unary_map(const Tensor& x, Tensor& out, F f) {
   T* po = out.impl()->data<T>();
   const std::size_t n = x.numel();
   for (std::size_t i = 0; i < n; ++i) po[i] = f(px[i]);
+}
+
+/// A new tensor f(x) elementwise (f called with float or double); ValueError naming `op` for an
+/// undefined x.
+template <class F>
+Tensor unary_op(const Tensor& x, std::string_view op, F f) {
+  if (!x.defined()) throw ValueError(std::string(op) + ": undefined tensor");
+  Tensor out = kernels::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&]<class T>() { unary_map<T>(x, out, [&](T v) { return static_cast<T>(f(v)); }); });
+  return out;
 }
 
 }  // namespace xg::kernels

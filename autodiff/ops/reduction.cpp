@@ -97,11 +97,8 @@ void sum_kernel(const Tensor& x, const Shape& kshape, T* out) {
 // Scans each slice along `dim`: returns (max value, first index of it); NaN wins, as PyTorch.
 template <class T, class Visit>
 void scan_max(const Tensor& x, std::size_t dim, Visit visit) {
-  const Shape& s = x.shape();
-  std::size_t outer = 1, inner = 1;
-  for (std::size_t d = 0; d < dim; ++d) outer *= s[d];
-  for (std::size_t d = dim + 1; d < s.size(); ++d) inner *= s[d];
-  const std::size_t n = s[dim];
+  const auto [outer, inner] = kernels::outer_inner(x.shape(), dim);
+  const std::size_t n = x.shape()[dim];
   const T* in = x.impl()->data<T>();
   for (std::size_t o = 0; o < outer; ++o)
     for (std::size_t i = 0; i < inner; ++i) {

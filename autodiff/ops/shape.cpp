@@ -17,14 +17,6 @@ void require_defined(const Tensor& t, const char* op) {
   if (!t.defined()) throw ValueError(fmt::format("{}: undefined tensor", op));
 }
 
-// Extents before / after `dim` multiplied out: the tensor as {outer, shape[dim], inner}.
-std::pair<std::size_t, std::size_t> outer_inner(const Shape& s, std::size_t dim) {
-  std::size_t outer = 1, inner = 1;
-  for (std::size_t d = 0; d < dim; ++d) outer *= s[d];
-  for (std::size_t d = dim + 1; d < s.size(); ++d) inner *= s[d];
-  return {outer, inner};
-}
-
 }  // namespace
 
 Tensor reshape(const Tensor& x, Shape shape) {
@@ -114,7 +106,7 @@ Tensor slice(const Tensor& x, int dim, std::size_t start, std::size_t end) {
                                  dim, shape_str(x.shape())));
   Shape shape = x.shape();
   shape[d] = end - start;
-  auto [outer, inner] = outer_inner(x.shape(), d);
+  auto [outer, inner] = kernels::outer_inner(x.shape(), d);
   Tensor out = kernels::empty(shape, x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
     const T* in = x.impl()->data<T>();
@@ -155,7 +147,7 @@ Tensor concat(std::vector<Tensor> tensors0, int dim) {
                                    fmt::join(shapes, ", "), dim));
     shape[d] += t.shape()[d];
   }
-  auto [outer, inner] = outer_inner(shape, d);
+  auto [outer, inner] = kernels::outer_inner(shape, d);
   Tensor out = kernels::empty(shape, dtype);
   Shape sizes;
   dispatch(dtype, [&]<class T>() {
@@ -190,7 +182,7 @@ Tensor index_select(const Tensor& x, int dim, const std::vector<std::size_t>& in
                                    shape_str(x.shape())));
   Shape shape = x.shape();
   shape[d] = index.size();
-  auto [outer, inner] = outer_inner(x.shape(), d);
+  auto [outer, inner] = kernels::outer_inner(x.shape(), d);
   Tensor out = kernels::empty(shape, x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
     const T* in = x.impl()->data<T>();
@@ -218,7 +210,7 @@ Tensor index_add(const Tensor& src, int dim, const std::vector<std::size_t>& ind
       throw ValueError(fmt::format("index_add: index {} is out of range for a target extent of {}", i, size));
   Shape shape = src.shape();
   shape[d] = size;
-  auto [outer, inner] = outer_inner(src.shape(), d);
+  auto [outer, inner] = kernels::outer_inner(src.shape(), d);
   Tensor out = zeros(shape, src.dtype());
   dispatch(src.dtype(), [&]<class T>() {
     const T* in = src.impl()->data<T>();
