@@ -137,7 +137,10 @@ Tensor step(const Tensor& x);
 Tensor identity(const Tensor& x);
 
 // ---------------------------------------------------------------- fused losses (loss.cpp)
-// Elementwise / per-sample, unreduced; nn::functional adds validation and reduction.
+// Elementwise / per-sample, unreduced; nn::functional adds validation and reduction. In their
+// own namespace so that argument-dependent lookup on xg::Tensor never finds them in place of a
+// user's own `bce` or `softmax_cross_entropy`.
+namespace fused {
 /// Per-row −log softmax(x)[label]: logits {N, C}, labels N class indices → {N}.
 /// d/dx = g·(softmax(x) − onehot(label)); exact at logits ±1000. ShapeError for a row-count
 /// mismatch, ValueError naming a label ≥ C.
@@ -149,6 +152,7 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& target);
 /// outside [0, 1] (NaN included). d/dp = g·(p − t) / max(p(1 − p), 1e-12),
 /// d/dt = g·(log(1 − p) − log p) (clamped logs)
 Tensor bce(const Tensor& prob, const Tensor& target);
+}  // namespace fused
 
 // ---------------------------------------------------------------- casts
 /// Differentiable cast (same as x.to(dtype)).

@@ -72,17 +72,17 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
     throw ShapeError(fmt::format(
         "cross_entropy: target of shape {} matches neither class indices [{}] nor probabilities {} for logits {}",
         shape_str(target.shape()), n, shape_str(logits.shape()), shape_str(logits.shape())));
-  return reduce(softmax_cross_entropy(logits, class_labels(target, c)), reduction);
+  return reduce(fused::softmax_cross_entropy(logits, class_labels(target, c)), reduction);
 }
 
 Tensor binary_cross_entropy(const Tensor& prob, const Tensor& target, Reduction reduction) {
   require_same_shape(prob, target, "binary_cross_entropy");
-  return reduce(bce(prob, target), reduction);
+  return reduce(fused::bce(prob, target), reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
   require_same_shape(logits, target, "binary_cross_entropy_with_logits");
-  return reduce(bce_with_logits(logits, target), reduction);
+  return reduce(fused::bce_with_logits(logits, target), reduction);
 }
 
 }  // namespace xg::nn::functional

@@ -121,10 +121,10 @@ std::vector<OpCase> build() {
   cast->options.eps = 1e-3;  // finite differences through a float32 value need a larger step
   cast->second_order = false;
   // ---------------------------------------------------------------- fused losses
-  add("softmax_cross_entropy", [](In x) { return softmax_cross_entropy(x[0], {2, 0, 1}); }, {{3, 4}});
-  add("bce_with_logits", [](In x) { return bce_with_logits(x[0], x[1]); }, {{2, 3}, {2, 3}},
+  add("softmax_cross_entropy", [](In x) { return fused::softmax_cross_entropy(x[0], {2, 0, 1}); }, {{3, 4}});
+  add("bce_with_logits", [](In x) { return fused::bce_with_logits(x[0], x[1]); }, {{2, 3}, {2, 3}},
       {Domain{-4, 4}, Domain{0, 1}});
-  add("bce", [](In x) { return bce(x[0], x[1]); }, {{2, 3}, {2, 3}}, {Domain{0.05, 0.95}, Domain{0, 1}});
+  add("bce", [](In x) { return fused::bce(x[0], x[1]); }, {{2, 3}, {2, 3}}, {Domain{0.05, 0.95}, Domain{0, 1}});
   // ---------------------------------------------------------------- compositions
   add("custom_function", [](In x) { return Cube::apply(x[0]) + x[0]; }, {{2, 2}});
   add("shared_subexpression", [](In x) {

@@ -22,6 +22,8 @@ void require_same_shape(const Tensor& a, const Tensor& b, const char* op) {
 }
 }  // namespace
 
+namespace fused {
+
 Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<std::size_t>& labels) {
   if (!logits.defined()) throw ValueError("softmax_cross_entropy: undefined logits");
   if (logits.dim() != 2 || logits.shape()[0] != labels.size())
@@ -86,5 +88,7 @@ Tensor bce(const Tensor& p0, const Tensor& t0) {
   if (Context* ctx = record(Op::Bce, out, {&p, &t})) ctx->save_for_backward({p, t});
   return out;
 }
+
+}  // namespace fused
 
 }  // namespace xg
