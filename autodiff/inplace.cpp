@@ -63,7 +63,7 @@ Tensor& Tensor::add_(double v) { return apply_unary(*this, "add_", [v](auto a) {
 Tensor& Tensor::sub_(double v) { return apply_unary(*this, "sub_", [v](auto a) { return static_cast<decltype(a)>(a - v); }); }
 Tensor& Tensor::mul_(double v) { return apply_unary(*this, "mul_", [v](auto a) { return static_cast<decltype(a)>(a * v); }); }
 Tensor& Tensor::div_(double v) { return apply_unary(*this, "div_", [v](auto a) { return static_cast<decltype(a)>(a / v); }); }
-Tensor& Tensor::zero_() { return fill_(0.0); }
+Tensor& Tensor::zero_() { return apply_unary(*this, "zero_", [](auto a) { return static_cast<decltype(a)>(0); }); }
 Tensor& Tensor::fill_(double v) { return apply_unary(*this, "fill_", [v](auto a) { return static_cast<decltype(a)>(v); }); }
 
 Tensor& Tensor::clamp_(double lo, double hi) {

@@ -62,14 +62,14 @@ Tensor ge(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor eq(const Tensor& a, const Tensor& b);
-/// 1 where a value is NaN or ±Inf.
+/// 1 where a value is finite (not NaN or ±Inf), else 0 — as torch.isfinite.
 Tensor isfinite(const Tensor& a);
 
 // ---------------------------------------------------------------- reductions (reduction.cpp)
 /// Σ of all elements → shape {}.        d/dx = g broadcast to x's shape
 Tensor sum(const Tensor& x);
-/// Σ over `dims` (negative counts from the end; duplicates are a ValueError). keepdim keeps
-/// the reduced dims with extent 1.     d/dx = g broadcast back
+/// Σ over `dims` (negative counts from the end; a dim named twice is a ShapeError; an empty list
+/// means all dims; a 0-D tensor accepts dim 0 or −1). keepdim keeps the reduced dims with extent 1.     d/dx = g broadcast back
 Tensor sum(const Tensor& x, std::vector<int> dims, bool keepdim = false);
 /// Mean of all elements (sum / numel).
 Tensor mean(const Tensor& x);

@@ -36,6 +36,12 @@ TEST(InPlace, OnALeafThatRequiresGradOnlyUnderNoGrad) {
     EXPECT_NE(std::string(e.what()).find("add_"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("NoGradGuard"), std::string::npos);
   }
+  try {
+    w.zero_();
+    FAIL();
+  } catch (const GraphError& e) {
+    EXPECT_NE(std::string(e.what()).find("zero_"), std::string::npos) << e.what();
+  }
   NoGradGuard guard;
   w.add_(1.0);
   EXPECT_EQ(w.to_vector(), (std::vector<double>{2, 2}));

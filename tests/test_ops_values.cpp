@@ -58,6 +58,9 @@ TEST(Ops, ReductionsWithKeepdimAndNegativeDims) {
   EXPECT_EQ(v(max(x, 1)), (std::vector<double>{8, 9, 10, 11, 20, 21, 22, 23}));
   EXPECT_EQ(max(x, -1, true).shape(), (Shape{2, 3, 1}));
   EXPECT_EQ(v(argmax(tensor({{1.0, 5.0, 5.0}, {7.0, 0.0, 1.0}}), 1)), (std::vector<double>{1, 0}));
+  EXPECT_DOUBLE_EQ(sum(tensor(2.5), {0}).item(), 2.5);  // a 0-D tensor accepts dim 0 / -1, as PyTorch
+  EXPECT_EQ(mean(tensor(2.5), {-1}, true).shape(), Shape{});
+  EXPECT_THROW(sum(tensor(2.5), {1}), ShapeError);
 }
 
 TEST(Ops, MaxSendsTheGradientToTheFirstMaximum) {

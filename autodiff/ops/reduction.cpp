@@ -17,6 +17,12 @@ namespace {
 // Sorted, wrapped, duplicate-free dims; an empty list means all dims (as torch.sum(x, dim=[])).
 std::vector<int> normalize_dims(const Tensor& x, const std::vector<int>& dims, const char* op) {
   std::vector<int> out;
+  if (x.dim() == 0) {  // a 0-D tensor has one implicit dim, 0 or -1, and nothing to reduce
+    for (int d : dims)
+      if (d != 0 && d != -1)
+        throw ShapeError(fmt::format("{}: dim {} is out of range for a 0-D tensor (use 0 or -1)", op, d));
+    return out;
+  }
   if (dims.empty()) {
     for (std::size_t d = 0; d < x.dim(); ++d) out.push_back(static_cast<int>(d));
     return out;
