@@ -10,3 +10,4 @@
 #include "nn/module.hpp"
 #include "nn/normalization.hpp"
 #include "nn/sequential.hpp"
+#include "nn/serialize.hpp"

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include <nn/nn.hpp>
+
 namespace xg::testing {
 
 namespace {
@@ -23,6 +25,25 @@ struct Cube : Function<Cube> {
 
 const Domain kPositive{0.5, 3.0};
 const Domain kAwayFromZero{-2, 2, true};
+
+// Fills a tensor (a float32 parameter or buffer) with fixed values in place.
+void nn_set(Tensor t, const std::vector<double>& values) {
+  NoGradGuard no_grad;
+  t.copy_(from_vector(values, t.shape(), kFloat64));
+}
+
+// A module whose parameters hold the fixed values ((5k) mod 9)/8 − 1/2 for k = 0, 1, 2, ... across
+// all its parameters in order: deterministic whatever the seed, and exact in float32.
+template <class M>
+M nn_fixed(M m) {
+  int k = 0;
+  for (Tensor& p : m.parameters()) {
+    std::vector<double> v(p.numel());
+    for (auto& e : v) e = ((k++ * 5) % 9) / 8.0 - 0.5;
+    nn_set(p, v);
+  }
+  return m;
+}
 
 std::vector<OpCase> build() {
   std::vector<OpCase> c;
@@ -125,6 +146,78 @@ std::vector<OpCase> build() {
   add("bce_with_logits", [](In x) { return fused::bce_with_logits(x[0], x[1]); }, {{2, 3}, {2, 3}},
       {Domain{-4, 4}, Domain{0, 1}});
   add("bce", [](In x) { return fused::bce(x[0], x[1]); }, {{2, 3}, {2, 3}}, {Domain{0.05, 0.95}, Domain{0, 1}});
+  // ---------------------------------------------------------------- nn layers and losses
+  // Every nn module and loss through the sweep. Modules are built inside the case (their
+  // float32 parameters set to fixed dyadic values, exact in float32): with a float64 input they
+  // compute in float64 and the parameters are constants of the checked function. The
+  // parameters' own gradients are checked through the functional forms (prelu_* above with the
+  // weight as an input, mlp_layer below for Linear's x·Wᵀ + b) and against PyTorch in
+  // test_nn_reference.cpp.
+  add("nn_linear", [](In x) { return nn_fixed(nn::Linear(3, 2))(x[0]); }, {{4, 3}});
+  add("nn_linear_1d", [](In x) { return nn_fixed(nn::Linear(3, 2))(x[0]); }, {{3}});
+  add("nn_linear_3d", [](In x) { return nn_fixed(nn::Linear(3, 2))(x[0]); }, {{2, 2, 3}});
+  add("nn_linear_no_bias", [](In x) { return nn_fixed(nn::Linear(3, 2, false))(x[0]); }, {{4, 3}});
+  add("nn_sequential", [](In x) {
+        return nn_fixed(nn::Sequential(nn::Linear(3, 4), nn::Tanh(), nn::Linear(4, 2)))(x[0]);
+      }, {{5, 3}});
+  add("nn_relu_module", [](In x) { return nn::ReLU()(x[0]); }, {{2, 3}}, {kAwayFromZero});
+  add("nn_sigmoid_module", [](In x) { return nn::Sigmoid()(x[0]); }, {{2, 3}}, {Domain{-6, 6}});
+  add("nn_tanh_module", [](In x) { return nn::Tanh()(x[0]); }, {{2, 3}});
+  add("nn_leaky_relu_module", [](In x) { return nn::LeakyReLU(0.2)(x[0]); }, {{2, 3}}, {kAwayFromZero});
+  add("nn_elu_module", [](In x) { return nn::ELU()(x[0]); }, {{2, 3}}, {kAwayFromZero});
+  add("nn_prelu_module", [](In x) { return nn_fixed(nn::PReLU())(x[0]); }, {{2, 3}}, {kAwayFromZero});
+  add("nn_prelu_module_channels", [](In x) { return nn_fixed(nn::PReLU(3))(x[0]); }, {{2, 3, 2}},
+      {kAwayFromZero});
+  add("nn_softmax_module", [](In x) { return nn::Softmax(1)(x[0]); }, {{2, 3, 2}});
+  add("nn_identity_module", [](In x) { return nn::Identity()(x[0]) * 2.0; }, {{3}});
+  add("nn_step_module", [](In x) { return nn::Step()(x[0]) * x[0]; }, {{2, 3}}, {kAwayFromZero});
+  add("nn_batchnorm_train_2d", [](In x) { return nn_fixed(nn::BatchNorm1d(3))(x[0]); }, {{4, 3}});
+  add("nn_batchnorm_train_3d", [](In x) { return nn_fixed(nn::BatchNorm1d(3, 1e-3, 0.3))(x[0]); }, {{2, 3, 3}});
+  add("nn_batchnorm_eval", [](In x) {
+        nn::BatchNorm1d bn = nn_fixed(nn::BatchNorm1d(3));
+        nn_set(bn.running_mean, {0.5, -0.25, 0.125});
+        nn_set(bn.running_var, {0.75, 1.5, 2.0});
+        bn.eval();
+        return bn(x[0]);
+      }, {{2, 3, 2}});
+  add("nn_dropout_eval", [](In x) {
+        nn::Dropout drop(0.5);
+        drop.eval();
+        return drop(x[0]) * 2.0;
+      }, {{2, 3}});
+  add("nn_dropout_train_seeded", [](In x) {
+        manual_seed(5);  // the same mask on every call: the checked function is x ↦ x·mask
+        return nn::Dropout(0.4)(x[0]);
+      }, {{4, 5}});
+  using nn::functional::Reduction;
+  namespace nnf = nn::functional;
+  add("nn_mse_loss", [](In x) { return nnf::mse_loss(x[0], x[1]); }, {{2, 3}, {2, 3}});
+  add("nn_mse_loss_sum", [](In x) { return nnf::mse_loss(x[0], x[1], Reduction::Sum); }, {{4}, {4}});
+  add("nn_mse_loss_none", [](In x) { return nnf::mse_loss(x[0], x[1], Reduction::None); }, {{2, 2}, {2, 2}});
+  add("nn_mse_loss_module", [](In x) { return nn::MSELoss()(x[0], x[1]); }, {{3, 2}, {3, 2}});
+  add("nn_cross_entropy", [](In x) { return nnf::cross_entropy(x[0], tensor({2, 0, 3})); }, {{3, 4}});
+  add("nn_cross_entropy_sum_float64_labels", [](In x) {
+        return nnf::cross_entropy(x[0], tensor({1, 1, 0}, kFloat64), Reduction::Sum);
+      }, {{3, 2}});
+  add("nn_cross_entropy_none", [](In x) { return nnf::cross_entropy(x[0], tensor({0, 2}), Reduction::None); },
+      {{2, 3}});
+  add("nn_cross_entropy_one_sample", [](In x) { return nnf::cross_entropy(x[0], tensor(2)); }, {{4}});
+  add("nn_cross_entropy_probabilities", [](In x) { return nnf::cross_entropy(x[0], x[1]); }, {{3, 4}, {3, 4}},
+      {Domain{}, Domain{0, 1}});
+  add("nn_cross_entropy_loss_module", [](In x) { return nn::CrossEntropyLoss()(x[0], tensor({1, 0})); }, {{2, 3}});
+  add("nn_bce", [](In x) { return nnf::binary_cross_entropy(x[0], x[1]); }, {{2, 3}, {2, 3}},
+      {Domain{0.05, 0.95}, Domain{0, 1}});
+  add("nn_bce_none", [](In x) { return nnf::binary_cross_entropy(x[0], x[1], Reduction::None); }, {{4}, {4}},
+      {Domain{0.05, 0.95}, Domain{0, 1}});
+  add("nn_bce_loss_module", [](In x) { return nn::BCELoss(Reduction::Sum)(x[0], x[1]); }, {{3}, {3}},
+      {Domain{0.05, 0.95}, Domain{0, 1}});
+  add("nn_bce_with_logits", [](In x) { return nnf::binary_cross_entropy_with_logits(x[0], x[1]); },
+      {{2, 3}, {2, 3}}, {Domain{-4, 4}, Domain{0, 1}});
+  add("nn_bce_with_logits_none", [](In x) {
+        return nnf::binary_cross_entropy_with_logits(x[0], x[1], Reduction::None);
+      }, {{4}, {4}}, {Domain{-4, 4}, Domain{0, 1}});
+  add("nn_bce_with_logits_loss_module", [](In x) { return nn::BCEWithLogitsLoss()(x[0], x[1]); }, {{3, 2}, {3, 2}},
+      {Domain{-4, 4}, Domain{0, 1}});
   // ---------------------------------------------------------------- compositions
   add("custom_function", [](In x) { return Cube::apply(x[0]) + x[0]; }, {{2, 2}});
   add("shared_subexpression", [](In x) {

@@ -1,0 +1,498 @@
+// Checkpoints: xgrad's binary format (docs/checkpoints.md), written atomically through a
+// temporary file, read and validated completely before the module is touched.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <set>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "autodiff/creation.hpp"
+#include "autodiff/errors.hpp"
+#include "autodiff/grad_mode.hpp"
+#include "nn/serialize.hpp"
+
+namespace xg::nn {
+
+namespace {
+
+// ---------------------------------------------------------------------------------- format
+
+constexpr std::array<unsigned char, 8> kMagic = {'X', 'G', 'R', 'A', 'D', 'C', 'K', 'P'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kSizeOffset = 12;                  // after magic and version
+constexpr std::size_t kHeaderSize = 8 + 4 + 8 + 8;       // magic, version, file size, entry count
+constexpr std::size_t kChecksumSize = 8;                 // FNV-1a 64 of everything before it
+constexpr std::size_t kMinEntrySize = 1 + 4 + 1 + 4;     // kind, name length, dtype, ndim
+constexpr std::size_t kListed = 8;                       // names / mismatches a message lists
+
+enum class Kind : std::uint8_t { Parameter = 0, Buffer = 1 };
+
+static_assert(std::numeric_limits<float>::is_iec559 && std::numeric_limits<double>::is_iec559,
+              "checkpoints store IEEE 754 binary32/binary64 values");
+static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
+              "mixed-endian hosts are not supported");
+
+std::string_view kind_name(Kind k) { return k == Kind::Parameter ? "parameter" : "buffer"; }
+
+std::uint8_t dtype_code(Dtype d) { return d == kFloat64 ? 1 : 0; }
+
+/// FNV-1a, 64-bit. Any single changed byte changes the result (each step is a bijection).
+struct Fnv1a64 {
+  std::uint64_t state = 0xcbf29ce484222325ULL;
+  void update(const unsigned char* p, std::size_t n) {
+    std::uint64_t h = state;
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+    state = h;
+  }
+};
+
+std::string os_error(int err) { return std::generic_category().message(err); }
+
+/// A name as it goes into a message: quoted, with control and non-ASCII bytes as \xNN (a
+/// corrupt file can hold anything).
+std::string quoted(std::string_view name) {
+  std::string out = "'";
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') out += static_cast<char>(c);
+    else out += fmt::format("\\x{:02x}", c);
+  }
+  return out + "'";
+}
+
+struct Entry {
+  Kind kind;
+  std::string name;
+  Tensor tensor;
+};
+
+/// Parameters first, then buffers, each in the module's registration order.
+std::vector<Entry> entries_of(const Module& module) {
+  std::vector<Entry> out;
+  for (auto& [name, t] : module.named_parameters()) out.push_back({Kind::Parameter, name, t});
+  for (auto& [name, t] : module.named_buffers()) out.push_back({Kind::Buffer, name, t});
+  return out;
+}
+
+// ---------------------------------------------------------------------------------- save
+
+/// Buffered writer on a file descriptor that checksums what passes through it.
+class Writer {
+ public:
+  Writer(int fd, const std::string& path, const std::string& tmp) : fd_(fd), path_(path), tmp_(tmp) {
+    buf_.reserve(kBufSize);
+  }
+
+  void bytes(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    hash_.update(p, n);
+    raw(p, n);
+  }
+  void u8(std::uint8_t v) { bytes(&v, 1); }
+  void u32(std::uint32_t v) { le(v, 4); }
+  void u64(std::uint64_t v) { le(v, 8); }
+
+  /// Element data, little-endian whatever the host.
+  template <class T>
+  void elements(const T* data, std::size_t n) {
+    if constexpr (std::endian::native == std::endian::little) {
+      bytes(data, n * sizeof(T));
+    } else {
+      using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+      for (std::size_t i = 0; i < n; ++i) le(std::bit_cast<U>(data[i]), static_cast<int>(sizeof(T)));
+    }
+  }
+
+  /// Appends the checksum of everything written so far and flushes.
+  void finish() {
+    unsigned char sum[8];
+    for (int i = 0; i < 8; ++i) sum[i] = static_cast<unsigned char>(hash_.state >> (8 * i));
+    raw(sum, 8);
+    flush();
+  }
+
+ private:
+  static constexpr std::size_t kBufSize = std::size_t{1} << 16;
+
+  void le(std::uint64_t v, int n) {
+    unsigned char b[8];
+    for (int i = 0; i < n; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
+    bytes(b, static_cast<std::size_t>(n));
+  }
+
+  void raw(const unsigned char* p, std::size_t n) {
+    if (buf_.size() + n > kBufSize) flush();
+    if (n >= kBufSize) {
+      write_all(p, n);
+    } else {
+      buf_.insert(buf_.end(), p, p + n);
+    }
+  }
+
+  void flush() {
+    write_all(buf_.data(), buf_.size());
+    buf_.clear();
+  }
+
+  void write_all(const unsigned char* p, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        const int err = w < 0 ? errno : EIO;
+        throw ValueError(fmt::format("save: cannot write '{}' (writing the temporary file '{}'): {}", path_,
+                                     tmp_, os_error(err)));
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+  }
+
+  int fd_;
+  const std::string& path_;
+  const std::string& tmp_;
+  std::vector<unsigned char> buf_;
+  Fnv1a64 hash_;
+};
+
+/// The temporary file of one save: closed and removed on scope exit unless committed.
+struct TempFile {
+  std::string path;
+  int fd = -1;
+  bool committed = false;
+  ~TempFile() {
+    if (fd >= 0) ::close(fd);
+    if (!committed) ::unlink(path.c_str());
+  }
+};
+
+std::string temp_path_for(const std::string& path) {
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("{}.tmp.{}.{}", path, static_cast<long>(::getpid()), counter.fetch_add(1));
+}
+
+/// Makes the rename durable: fsync on the directory holding `path`. Best effort (some file
+/// systems refuse fsync on directories); the checkpoint itself is complete by then.
+void sync_parent_directory(const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+std::uint64_t entry_size(const Entry& e) {
+  return kMinEntrySize + e.name.size() + 8 * e.tensor.dim() + e.tensor.numel() * dtype_size(e.tensor.dtype());
+}
+
+}  // namespace
+
+void save(const Module& module, const std::string& path) {
+  if (path.empty()) throw ValueError("save: the path is empty");
+  const std::vector<Entry> entries = entries_of(module);
+  std::uint64_t file_size = kHeaderSize + kChecksumSize;
+  for (const auto& e : entries) file_size += entry_size(e);
+
+  TempFile tmp{temp_path_for(path)};
+  // errno first: building the message must not clobber it.
+  auto fail = [&](std::string_view step, std::string_view after = "") {
+    const int err = errno;
+    throw ValueError(fmt::format("save: cannot write '{}' ({} the temporary file '{}'{}): {}", path, step, tmp.path,
+                                 after, os_error(err)));
+  };
+  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (tmp.fd < 0) {
+    tmp.committed = true;  // nothing was created: nothing to remove
+    fail("creating");
+  }
+
+  Writer out(tmp.fd, path, tmp.path);
+  out.bytes(kMagic.data(), kMagic.size());
+  out.u32(kVersion);
+  out.u64(file_size);
+  out.u64(entries.size());
+  for (const auto& e : entries) {
+    out.u8(static_cast<std::uint8_t>(e.kind));
+    out.u32(static_cast<std::uint32_t>(e.name.size()));
+    out.bytes(e.name.data(), e.name.size());
+    out.u8(dtype_code(e.tensor.dtype()));
+    out.u32(static_cast<std::uint32_t>(e.tensor.dim()));
+    for (std::size_t extent : e.tensor.shape()) out.u64(extent);
+    dispatch(e.tensor.dtype(), [&]<class T>() { out.elements(e.tensor.data_ptr<T>(), e.tensor.numel()); });
+  }
+  out.finish();
+
+  if (::fsync(tmp.fd) != 0) fail("syncing");
+  const int fd = tmp.fd;
+  tmp.fd = -1;
+  if (::close(fd) != 0) fail("closing");
+  if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail("renaming", " over it");
+  tmp.committed = true;
+  sync_parent_directory(path);
+}
+
+// ---------------------------------------------------------------------------------- load
+
+namespace {
+
+std::vector<unsigned char> read_file(const std::string& path) {
+  if (path.empty()) throw ValueError("load: the path is empty");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ValueError(fmt::format("load: cannot open '{}': {}", path, os_error(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) throw ValueError(fmt::format("load: cannot read '{}': {}", path, os_error(errno)));
+  if (S_ISDIR(st.st_mode)) throw ValueError(fmt::format("load: cannot read '{}': {}", path, os_error(EISDIR)));
+
+  // Read into a buffer of the size fstat reports, then on to EOF (the file may have grown).
+  std::vector<unsigned char> bytes(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0);
+  std::size_t used = 0;
+  unsigned char chunk[4096];
+  for (;;) {
+    const bool in_place = used < bytes.size();
+    unsigned char* dst = in_place ? bytes.data() + used : chunk;
+    const std::size_t room = in_place ? bytes.size() - used : sizeof chunk;
+    const ssize_t r = ::read(fd, dst, room);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw ValueError(fmt::format("load: cannot read '{}': {}", path, os_error(errno)));
+    if (r == 0) break;
+    if (!in_place) bytes.insert(bytes.end(), chunk, chunk + r);
+    used += static_cast<std::size_t>(r);
+  }
+  bytes.resize(used);
+  return bytes;
+}
+
+/// One entry as the file holds it; `data` points into the file's bytes.
+struct FileEntry {
+  Kind kind;
+  std::string name;
+  Dtype dtype;
+  Shape shape;
+  const unsigned char* data;
+  std::size_t nbytes;
+};
+
+/// Bounds-checked little-endian reads over [pos, end): every length is checked against what
+/// remains before it is used, so a corrupt count can neither over-read nor over-allocate.
+class Reader {
+ public:
+  Reader(const std::vector<unsigned char>& bytes, std::size_t end, const std::string& path)
+      : p_(bytes.data()), end_(end), path_(path) {}
+
+  std::size_t pos() const { return pos_; }
+  std::size_t remaining() const { return end_ - pos_; }
+
+  const unsigned char* take(std::size_t n, std::string_view what) {
+    if (n > remaining())
+      throw ValueError(fmt::format("load: '{}' is corrupt: {} needs {} bytes at offset {}, but only {} remain", path_,
+                                   what, n, pos_, remaining()));
+    const unsigned char* at = p_ + pos_;
+    pos_ += n;
+    return at;
+  }
+  std::uint64_t le(std::size_t n, std::string_view what) {
+    const unsigned char* b = take(n, what);
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{b[i]} << (8 * i);
+    return v;
+  }
+  std::uint8_t u8(std::string_view what) { return static_cast<std::uint8_t>(le(1, what)); }
+  std::uint32_t u32(std::string_view what) { return static_cast<std::uint32_t>(le(4, what)); }
+  std::uint64_t u64(std::string_view what) { return le(8, what); }
+
+ private:
+  const unsigned char* p_;
+  std::size_t end_;
+  std::size_t pos_ = 0;
+  const std::string& path_;
+};
+
+std::uint64_t read_le(const unsigned char* p, int n) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+  return v;
+}
+
+/// Checks the envelope (magic, version, size, checksum) and parses every entry.
+std::vector<FileEntry> parse(const std::vector<unsigned char>& bytes, const std::string& path) {
+  auto corrupt = [&](const std::string& why) {
+    return ValueError(fmt::format("load: '{}' is corrupt: {}", path, why));
+  };
+  const std::size_t size = bytes.size();
+  if (size == 0) throw ValueError(fmt::format("load: '{}' is empty, not a checkpoint", path));
+  if (std::memcmp(bytes.data(), kMagic.data(), std::min(size, kMagic.size())) != 0)
+    throw ValueError(fmt::format("load: '{}' is not an xgrad checkpoint (it does not start with the magic bytes "
+                                 "\"XGRADCKP\")",
+                                 path));
+  if (size < kMagic.size() + 4)
+    throw ValueError(fmt::format("load: '{}' is truncated: {} bytes, too short for a checkpoint header", path, size));
+  const auto version = static_cast<std::uint32_t>(read_le(bytes.data() + kMagic.size(), 4));
+  if (version != kVersion)
+    throw ValueError(fmt::format("load: '{}' has checkpoint format version {}; this build of xgrad reads version {}",
+                                 path, version, kVersion));
+  if (size < kHeaderSize + kChecksumSize)
+    throw ValueError(fmt::format("load: '{}' is truncated: {} bytes, shorter than the smallest checkpoint ({} bytes)",
+                                 path, size, kHeaderSize + kChecksumSize));
+  const std::uint64_t declared = read_le(bytes.data() + kSizeOffset, 8);
+  if (declared != size)
+    throw ValueError(fmt::format("load: '{}' is {}: its header declares {} bytes, the file has {}", path,
+                                 declared > size ? "truncated" : "corrupt", declared, size));
+  Fnv1a64 hash;
+  hash.update(bytes.data(), size - kChecksumSize);
+  const std::uint64_t stored = read_le(bytes.data() + size - kChecksumSize, 8);
+  if (stored != hash.state)
+    throw corrupt(fmt::format("checksum mismatch (stored {:#018x}, computed {:#018x})", stored, hash.state));
+
+  // The checksum matched, but a crafted file can carry any numbers: bound everything anyway.
+  Reader in(bytes, size - kChecksumSize, path);
+  in.take(kHeaderSize, "the header");
+  const std::uint64_t count = read_le(bytes.data() + kHeaderSize - 8, 8);
+  if (count > in.remaining() / kMinEntrySize)
+    throw corrupt(fmt::format("it declares {} entries, but its {} bytes of entries can hold at most {}", count,
+                              in.remaining(), in.remaining() / kMinEntrySize));
+
+  std::vector<FileEntry> entries;
+  entries.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, 1024)));  // grows with what parses
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::string label = fmt::format("entry {}", i);
+    FileEntry e{};
+    const std::uint8_t kind = in.u8(label + "'s kind");
+    const std::uint32_t name_len = in.u32(label + "'s name length");
+    const unsigned char* name = in.take(name_len, label + "'s name");
+    e.name.assign(reinterpret_cast<const char*>(name), name_len);
+    const std::string where = fmt::format("entry {} ({})", i, quoted(e.name));
+    if (kind > 1) throw corrupt(fmt::format("{} has unknown kind code {}", where, kind));
+    e.kind = static_cast<Kind>(kind);
+    const std::uint8_t dtype = in.u8(where + "'s dtype");
+    if (dtype > 1) throw corrupt(fmt::format("{} has unknown dtype code {}", where, dtype));
+    e.dtype = dtype == 1 ? kFloat64 : kFloat32;
+    const std::uint32_t ndim = in.u32(where + "'s dimension count");
+    if (ndim > in.remaining() / 8)
+      throw corrupt(fmt::format("{} declares {} dimensions, but only {} bytes remain", where, ndim, in.remaining()));
+    e.shape.resize(ndim);
+    std::uint64_t numel = 1;
+    bool overflow = false;
+    for (auto& extent : e.shape) {
+      const std::uint64_t x = in.u64(where + "'s shape");
+      if (x > std::numeric_limits<std::size_t>::max()) overflow = true;
+      extent = static_cast<std::size_t>(x);
+      if (x != 0 && numel > std::numeric_limits<std::uint64_t>::max() / x) overflow = true;
+      else numel *= x;
+    }
+    const std::size_t esize = dtype_size(e.dtype);
+    if (overflow)
+      throw corrupt(fmt::format("{} declares shape {}, whose element count overflows", where, shape_str(e.shape)));
+    if (numel > in.remaining() / esize)
+      throw corrupt(fmt::format("{} declares shape {} ({} {} values), but only {} bytes remain", where,
+                                shape_str(e.shape), numel, dtype_name(e.dtype), in.remaining()));
+    e.nbytes = static_cast<std::size_t>(numel) * esize;
+    e.data = in.take(e.nbytes, where + "'s values");
+    entries.push_back(std::move(e));
+  }
+  if (in.remaining() != 0)
+    throw corrupt(fmt::format("{} unexpected bytes after the last entry", in.remaining()));
+  return entries;
+}
+
+/// "'a', 'b', 'c' and 2 more".
+std::string name_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < kListed; ++i) out += (i ? ", " : "") + quoted(names[i]);
+  if (names.size() > kListed) out += fmt::format(" and {} more", names.size() - kListed);
+  return out;
+}
+
+/// A new tensor holding an entry's values (little-endian in the file, native here).
+Tensor decode(const FileEntry& e) {
+  Tensor t = empty(e.shape, e.dtype);
+  dispatch(e.dtype, [&]<class T>() {
+    T* dst = t.data_ptr<T>();
+    const std::size_t n = e.nbytes / sizeof(T);
+    if constexpr (std::endian::native == std::endian::little) {
+      if (n > 0) std::memcpy(dst, e.data, e.nbytes);
+    } else {
+      using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+      for (std::size_t i = 0; i < n; ++i)
+        dst[i] = std::bit_cast<T>(static_cast<U>(read_le(e.data + i * sizeof(T), static_cast<int>(sizeof(T)))));
+    }
+  });
+  return t;
+}
+
+}  // namespace
+
+void load(Module& module, const std::string& path) {
+  const std::vector<unsigned char> bytes = read_file(path);
+  const std::vector<FileEntry> file = parse(bytes, path);
+
+  std::map<std::string_view, const FileEntry*> by_name;
+  for (const auto& e : file)
+    if (!by_name.emplace(e.name, &e).second)
+      throw ValueError(fmt::format("load: '{}' is corrupt: the entry {} appears more than once", path, quoted(e.name)));
+
+  // Match every entry against the module; collect every problem before refusing.
+  const std::vector<Entry> targets = entries_of(module);
+  std::vector<std::string> missing, unexpected, problems;
+  std::vector<std::pair<Tensor, const FileEntry*>> plan;
+  std::set<std::string_view> in_model;
+  for (const auto& t : targets) {
+    in_model.insert(t.name);
+    const auto it = by_name.find(t.name);
+    if (it == by_name.end()) {
+      missing.push_back(t.name);
+      continue;
+    }
+    const FileEntry& e = *it->second;
+    if (e.kind != t.kind)
+      problems.push_back(fmt::format("entry {}: the module has a {}, the file a {}", quoted(t.name),
+                                     kind_name(t.kind), kind_name(e.kind)));
+    else if (e.dtype != t.tensor.dtype())
+      problems.push_back(fmt::format("entry {}: the module expects {}, the file holds {}", quoted(t.name),
+                                     dtype_name(t.tensor.dtype()), dtype_name(e.dtype)));
+    else if (e.shape != t.tensor.shape())
+      problems.push_back(fmt::format("entry {}: the module expects shape {}, the file holds shape {}",
+                                     quoted(t.name), shape_str(t.tensor.shape()), shape_str(e.shape)));
+    else
+      plan.emplace_back(t.tensor, &e);
+  }
+  for (const auto& e : file)
+    if (!in_model.contains(e.name)) unexpected.push_back(e.name);
+  if (!problems.empty() || !missing.empty() || !unexpected.empty()) {
+    std::string why;
+    auto add = [&](const std::string& part) { why += (why.empty() ? "" : "; ") + part; };
+    for (std::size_t i = 0; i < problems.size() && i < kListed; ++i) add(problems[i]);
+    if (problems.size() > kListed) add(fmt::format("{} more mismatched entries", problems.size() - kListed));
+    if (!missing.empty()) add("missing from the file: " + name_list(missing));
+    if (!unexpected.empty()) add("unexpected in the file (not in the module): " + name_list(unexpected));
+    throw ValueError(fmt::format("load: '{}' does not fit the module: {}", path, why));
+  }
+
+  // Everything matches: decode (the only step left that can fail, by running out of memory),
+  // then copy in place.
+  std::vector<Tensor> values;
+  values.reserve(plan.size());
+  for (const auto& [_, e] : plan) values.push_back(decode(*e));
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < plan.size(); ++i) plan[i].first.copy_(values[i]);
+}
+
+}  // namespace xg::nn

@@ -1,0 +1,35 @@
+#pragma once
+// Checkpoints: save and load a module's parameters and buffers by dotted name.
+// The file format, guarantees and error messages are documented in docs/checkpoints.md.
+#include <string>
+
+#include "nn/module.hpp"
+
+namespace xg::nn {
+
+/// Writes every named parameter and named buffer of `module` (Module::named_parameters(),
+/// Module::named_buffers()) to `path` in xgrad's checkpoint format (docs/checkpoints.md):
+/// names, kinds, dtypes, shapes and raw little-endian values, sealed by an FNV-1a 64 checksum.
+///
+/// Atomic: the data goes to a temporary file next to `path` ("<path>.tmp.<pid>.<n>"), which is
+/// flushed, fsync'ed and then renamed over `path`. A failed or interrupted save never leaves a
+/// partial file at `path`: a file that was there before is left as it was, and the temporary
+/// file is removed. Throws ValueError naming the path and the operating system's reason on
+/// any I/O failure (missing or unwritable directory, disk full, `path` is a directory, ...).
+/// The values are read as they are at the call; the module is not modified.
+void save(const Module& module, const std::string& path);
+
+/// Reads a checkpoint written by `save` from `path` into `module`'s existing parameters and
+/// buffers, in place (Tensor::copy_ under NoGradGuard: tensors keep their identity, so
+/// optimizers and shared handles see the new values; requires_grad and grads are untouched).
+///
+/// All or nothing: the whole file is read and validated before the module is touched — magic
+/// bytes, format version, declared size, checksum, every length and count (bounds-checked
+/// against the file size before anything is allocated), then the match with the module: the
+/// set of names must equal the module's, and each entry's kind (parameter or buffer), dtype
+/// and shape must equal its tensor's (dtypes are never converted). On any failure the module
+/// is unchanged and ValueError is thrown; its message names the file, and for a mismatch each
+/// offending entry with what the module expects and what the file holds.
+void load(Module& module, const std::string& path);
+
+}  // namespace xg::nn
