@@ -2,9 +2,11 @@
 // xg::nn — modules, layers, activations, losses, initialisers.
 #include "autodiff/autodiff.hpp"
 #include "nn/activation.hpp"
+#include "nn/data.hpp"
 #include "nn/dropout.hpp"
 #include "nn/functional.hpp"
 #include "nn/init.hpp"
+#include "nn/io.hpp"
 #include "nn/linear.hpp"
 #include "nn/loss.hpp"
 #include "nn/module.hpp"

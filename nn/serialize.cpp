@@ -93,7 +93,8 @@ std::vector<Entry> entries_of(const Module& module) {
 /// Buffered writer on a file descriptor that checksums what passes through it.
 class Writer {
  public:
-  Writer(int fd, const std::string& path, const std::string& tmp) : fd_(fd), path_(path), tmp_(tmp) {
+  Writer(int fd, const std::string& path, const std::string& tmp, std::string_view who)
+      : fd_(fd), path_(path), tmp_(tmp), who_(who) {
     buf_.reserve(kBufSize);
   }
 
@@ -154,7 +155,7 @@ class Writer {
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) {
         const int err = w < 0 ? errno : EIO;
-        throw ValueError(fmt::format("save: cannot write '{}' (writing the temporary file '{}'): {}", path_,
+        throw ValueError(fmt::format("{}: cannot write '{}' (writing the temporary file '{}'): {}", who_, path_,
                                      tmp_, os_error(err)));
       }
       p += w;
@@ -165,6 +166,7 @@ class Writer {
   int fd_;
   const std::string& path_;
   const std::string& tmp_;
+  std::string_view who_;
   std::vector<unsigned char> buf_;
   Fnv1a64 hash_;
 };
@@ -202,9 +204,13 @@ std::uint64_t entry_size(const Entry& e) {
 
 }  // namespace
 
-void save(const Module& module, const std::string& path) {
-  if (path.empty()) throw ValueError("save: the path is empty");
-  const std::vector<Entry> entries = entries_of(module);
+namespace detail {
+
+void write_named_tensors(const std::vector<NamedTensor>& named, const std::string& path, std::string_view who) {
+  if (path.empty()) throw ValueError(fmt::format("{}: the path is empty", who));
+  std::vector<Entry> entries;
+  entries.reserve(named.size());
+  for (const auto& n : named) entries.push_back({n.buffer ? Kind::Buffer : Kind::Parameter, n.name, n.tensor});
   std::uint64_t file_size = kHeaderSize + kChecksumSize;
   for (const auto& e : entries) file_size += entry_size(e);
 
@@ -212,8 +218,8 @@ void save(const Module& module, const std::string& path) {
   // errno first: building the message must not clobber it.
   auto fail = [&](std::string_view step, std::string_view after = "") {
     const int err = errno;
-    throw ValueError(fmt::format("save: cannot write '{}' ({} the temporary file '{}'{}): {}", path, step, tmp.path,
-                                 after, os_error(err)));
+    throw ValueError(fmt::format("{}: cannot write '{}' ({} the temporary file '{}'{}): {}", who, path, step,
+                                 tmp.path, after, os_error(err)));
   };
   tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (tmp.fd < 0) {
@@ -221,7 +227,7 @@ void save(const Module& module, const std::string& path) {
     fail("creating");
   }
 
-  Writer out(tmp.fd, path, tmp.path);
+  Writer out(tmp.fd, path, tmp.path, who);
   out.bytes(kMagic.data(), kMagic.size());
   out.u32(kVersion);
   out.u64(file_size);
@@ -246,21 +252,29 @@ void save(const Module& module, const std::string& path) {
   sync_parent_directory(path);
 }
 
+}  // namespace detail
+
+void save(const Module& module, const std::string& path) {
+  std::vector<detail::NamedTensor> named;
+  for (auto& e : entries_of(module)) named.push_back({e.name, e.tensor, e.kind == Kind::Buffer});
+  detail::write_named_tensors(named, path, "save");
+}
+
 // ---------------------------------------------------------------------------------- load
 
 namespace {
 
-std::vector<unsigned char> read_file(const std::string& path) {
-  if (path.empty()) throw ValueError("load: the path is empty");
+std::vector<unsigned char> read_file(const std::string& path, std::string_view who) {
+  if (path.empty()) throw ValueError(fmt::format("{}: the path is empty", who));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw ValueError(fmt::format("load: cannot open '{}': {}", path, os_error(errno)));
+  if (fd < 0) throw ValueError(fmt::format("{}: cannot open '{}': {}", who, path, os_error(errno)));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
   struct stat st{};
-  if (::fstat(fd, &st) != 0) throw ValueError(fmt::format("load: cannot read '{}': {}", path, os_error(errno)));
-  if (S_ISDIR(st.st_mode)) throw ValueError(fmt::format("load: cannot read '{}': {}", path, os_error(EISDIR)));
+  if (::fstat(fd, &st) != 0) throw ValueError(fmt::format("{}: cannot read '{}': {}", who, path, os_error(errno)));
+  if (S_ISDIR(st.st_mode)) throw ValueError(fmt::format("{}: cannot read '{}': {}", who, path, os_error(EISDIR)));
 
   // Read into a buffer of the size fstat reports, then on to EOF (the file may have grown).
   std::vector<unsigned char> bytes(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0);
@@ -272,7 +286,7 @@ std::vector<unsigned char> read_file(const std::string& path) {
     const std::size_t room = in_place ? bytes.size() - used : sizeof chunk;
     const ssize_t r = ::read(fd, dst, room);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw ValueError(fmt::format("load: cannot read '{}': {}", path, os_error(errno)));
+    if (r < 0) throw ValueError(fmt::format("{}: cannot read '{}': {}", who, path, os_error(errno)));
     if (r == 0) break;
     if (!in_place) bytes.insert(bytes.end(), chunk, chunk + r);
     used += static_cast<std::size_t>(r);
@@ -295,15 +309,15 @@ struct FileEntry {
 /// remains before it is used, so a corrupt count can neither over-read nor over-allocate.
 class Reader {
  public:
-  Reader(const std::vector<unsigned char>& bytes, std::size_t end, const std::string& path)
-      : p_(bytes.data()), end_(end), path_(path) {}
+  Reader(const std::vector<unsigned char>& bytes, std::size_t end, const std::string& path, std::string_view who)
+      : p_(bytes.data()), end_(end), path_(path), who_(who) {}
 
   std::size_t pos() const { return pos_; }
   std::size_t remaining() const { return end_ - pos_; }
 
   const unsigned char* take(std::size_t n, std::string_view what) {
     if (n > remaining())
-      throw ValueError(fmt::format("load: '{}' is corrupt: {} needs {} bytes at offset {}, but only {} remain", path_,
+      throw ValueError(fmt::format("{}: '{}' is corrupt: {} needs {} bytes at offset {}, but only {} remain", who_, path_,
                                    what, n, pos_, remaining()));
     const unsigned char* at = p_ + pos_;
     pos_ += n;
@@ -324,6 +338,7 @@ class Reader {
   std::size_t end_;
   std::size_t pos_ = 0;
   const std::string& path_;
+  std::string_view who_;
 };
 
 std::uint64_t read_le(const unsigned char* p, int n) {
@@ -333,28 +348,28 @@ std::uint64_t read_le(const unsigned char* p, int n) {
 }
 
 /// Checks the envelope (magic, version, size, checksum) and parses every entry.
-std::vector<FileEntry> parse(const std::vector<unsigned char>& bytes, const std::string& path) {
+std::vector<FileEntry> parse(const std::vector<unsigned char>& bytes, const std::string& path, std::string_view who) {
   auto corrupt = [&](const std::string& why) {
-    return ValueError(fmt::format("load: '{}' is corrupt: {}", path, why));
+    return ValueError(fmt::format("{}: '{}' is corrupt: {}", who, path, why));
   };
   const std::size_t size = bytes.size();
-  if (size == 0) throw ValueError(fmt::format("load: '{}' is empty, not a checkpoint", path));
+  if (size == 0) throw ValueError(fmt::format("{}: '{}' is empty, not a checkpoint", who, path));
   if (std::memcmp(bytes.data(), kMagic.data(), std::min(size, kMagic.size())) != 0)
-    throw ValueError(fmt::format("load: '{}' is not an xgrad checkpoint (it does not start with the magic bytes "
-                                 "\"XGRADCKP\")",
+    throw ValueError(fmt::format("{}: '{}' is not an xgrad checkpoint (it does not start with the magic bytes "
+                                 "\"XGRADCKP\")", who,
                                  path));
   if (size < kMagic.size() + 4)
-    throw ValueError(fmt::format("load: '{}' is truncated: {} bytes, too short for a checkpoint header", path, size));
+    throw ValueError(fmt::format("{}: '{}' is truncated: {} bytes, too short for a checkpoint header", who, path, size));
   const auto version = static_cast<std::uint32_t>(read_le(bytes.data() + kMagic.size(), 4));
   if (version != kVersion)
-    throw ValueError(fmt::format("load: '{}' has checkpoint format version {}; this build of xgrad reads version {}",
+    throw ValueError(fmt::format("{}: '{}' has checkpoint format version {}; this build of xgrad reads version {}", who,
                                  path, version, kVersion));
   if (size < kHeaderSize + kChecksumSize)
-    throw ValueError(fmt::format("load: '{}' is truncated: {} bytes, shorter than the smallest checkpoint ({} bytes)",
+    throw ValueError(fmt::format("{}: '{}' is truncated: {} bytes, shorter than the smallest checkpoint ({} bytes)", who,
                                  path, size, kHeaderSize + kChecksumSize));
   const std::uint64_t declared = read_le(bytes.data() + kSizeOffset, 8);
   if (declared != size)
-    throw ValueError(fmt::format("load: '{}' is {}: its header declares {} bytes, the file has {}", path,
+    throw ValueError(fmt::format("{}: '{}' is {}: its header declares {} bytes, the file has {}", who, path,
                                  declared > size ? "truncated" : "corrupt", declared, size));
   Fnv1a64 hash;
   hash.update(bytes.data(), size - kChecksumSize);
@@ -363,7 +378,7 @@ std::vector<FileEntry> parse(const std::vector<unsigned char>& bytes, const std:
     throw corrupt(fmt::format("checksum mismatch (stored {:#018x}, computed {:#018x})", stored, hash.state));
 
   // The checksum matched, but a crafted file can carry any numbers: bound everything anyway.
-  Reader in(bytes, size - kChecksumSize, path);
+  Reader in(bytes, size - kChecksumSize, path, who);
   in.take(kHeaderSize, "the header");
   const std::uint64_t count = read_le(bytes.data() + kHeaderSize - 8, 8);
   if (count > in.remaining() / kMinEntrySize)
@@ -441,8 +456,8 @@ Tensor decode(const FileEntry& e) {
 }  // namespace
 
 void load(Module& module, const std::string& path) {
-  const std::vector<unsigned char> bytes = read_file(path);
-  const std::vector<FileEntry> file = parse(bytes, path);
+  const std::vector<unsigned char> bytes = read_file(path, "load");
+  const std::vector<FileEntry> file = parse(bytes, path, "load");
 
   std::map<std::string_view, const FileEntry*> by_name;
   for (const auto& e : file)
@@ -494,5 +509,25 @@ void load(Module& module, const std::string& path) {
   NoGradGuard no_grad;
   for (std::size_t i = 0; i < plan.size(); ++i) plan[i].first.copy_(values[i]);
 }
+
+namespace detail {
+
+std::vector<NamedTensor> read_named_tensors(const std::string& path, std::string_view who) {
+  const std::vector<unsigned char> bytes = read_file(path, who);
+  const std::vector<FileEntry> file = parse(bytes, path, who);
+  std::set<std::string_view> seen;
+  for (const auto& e : file)
+    if (!seen.insert(e.name).second)
+      throw ValueError(fmt::format("{}: '{}' is corrupt: the entry {} appears more than once", who, path,
+                                   quoted(e.name)));
+  std::vector<NamedTensor> out;
+  out.reserve(file.size());
+  for (const auto& e : file) out.push_back({e.name, decode(e), e.kind == Kind::Buffer});
+  return out;
+}
+
+std::string quote_name(std::string_view name) { return quoted(name); }
+
+}  // namespace detail
 
 }  // namespace xg::nn

@@ -2,6 +2,8 @@
 // Checkpoints: save and load a module's parameters and buffers by dotted name.
 // The file format, guarantees and error messages are documented in docs/checkpoints.md.
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "nn/module.hpp"
 
@@ -31,5 +33,28 @@ void save(const Module& module, const std::string& path);
 /// is unchanged and ValueError is thrown; its message names the file, and for a mismatch each
 /// offending entry with what the module expects and what the file holds.
 void load(Module& module, const std::string& path);
+
+namespace detail {
+
+/// One named tensor of a checkpoint file; `buffer` is the entry's kind flag (parameter or buffer).
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+  bool buffer = false;
+};
+
+/// The writer behind save(), for any list of named tensors (optimizer state uses it too): the
+/// same format, checksum and atomic temporary-file-and-rename. Messages start with `who`.
+void write_named_tensors(const std::vector<NamedTensor>& entries, const std::string& path, std::string_view who);
+
+/// The reader behind load(): reads the whole file and validates it (magic, version, size,
+/// checksum, bounds, known codes, unique names) before decoding every entry into a new tensor.
+/// Touches nothing else; ValueError (starting with `who`, naming the file) on any problem.
+std::vector<NamedTensor> read_named_tensors(const std::string& path, std::string_view who);
+
+/// A name quoted for a message as load() quotes it (control and non-ASCII bytes as \xNN).
+std::string quote_name(std::string_view name);
+
+}  // namespace detail
 
 }  // namespace xg::nn

@@ -25,6 +25,10 @@ class Adam : public Optimizer {
   const AdamOptions& options() const { return options_; }
   /// Steps taken by parameter i.
   std::size_t step_count(std::size_t i) const { return steps_.at(i); }
+  StateSlots state_slots() override {
+    return {{{"exp_avg", &exp_avg_}, {"exp_avg_sq", &exp_avg_sq_}, {"max_exp_avg_sq", &max_exp_avg_sq_}},
+            {{"step", &steps_}}};
+  }
 
  protected:
   Adam(std::vector<Tensor> params, AdamOptions options, const char* name, bool decoupled);

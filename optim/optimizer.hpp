@@ -1,10 +1,20 @@
 #pragma once
 // xg::optim::Optimizer — the base of every optimizer.
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "autodiff/tensor.hpp"
 
 namespace xg::optim {
+
+/// An optimizer's resumable per-parameter state, by slot name (for save_state / load_state in
+/// optim/state.hpp). Each vector is parallel to params() (or empty before the first step); an
+/// undefined tensor means "no state yet" for that parameter.
+struct StateSlots {
+  std::vector<std::pair<std::string, std::vector<Tensor>*>> tensors;
+  std::vector<std::pair<std::string, std::vector<std::size_t>*>> counts;
+};
 
 /// Holds the parameters it updates (shared handles: the module sees every update). step() runs
 /// without recording a graph, skips parameters whose .grad is undefined, and never edits .grad.
@@ -24,6 +34,11 @@ class Optimizer {
   double lr() const { return lr_; }
   /// Sets the learning rate (schedules use this); ValueError if negative or NaN.
   void set_lr(double lr);
+  /// The optimizer's name ("Momentum", "Adam", ...), as its messages and state files use it.
+  const char* name() const { return name_; }
+  /// The state save_state/load_state (optim/state.hpp) write and restore; none by default.
+  /// Returns pointers into this optimizer: callers other than those two should not edit it.
+  virtual StateSlots state_slots() { return {}; }
 
  protected:
   Optimizer(std::vector<Tensor> params, double lr, const char* name);

@@ -23,6 +23,9 @@ class RMSprop : public Optimizer {
   RMSprop(std::vector<Tensor> params, RMSpropOptions options = {});
   void step() override;
   const RMSpropOptions& options() const { return options_; }
+  StateSlots state_slots() override {
+    return {{{"square_avg", &square_avg_}, {"grad_avg", &grad_avg_}, {"momentum_buffer", &momentum_buffer_}}, {}};
+  }
 
  private:
   RMSpropOptions options_;

@@ -40,6 +40,7 @@ class Momentum : public Optimizer {
   const MomentumOptions& options() const { return options_; }
   /// The velocity of parameter i (undefined before its first step).
   const Tensor& velocity(std::size_t i) const;
+  StateSlots state_slots() override { return {{{"velocity", &velocity_}}, {}}; }
 
  private:
   MomentumOptions options_;

@@ -77,6 +77,8 @@ const std::vector<Trajectory> kReference = {
        {0.3568524666929959, -0.8417855170791759, 1.8392978532907907}}},
 };
 
+void PrintTo(const Trajectory& t, std::ostream* os) { *os << t.name; }
+
 std::map<std::string, Make> makers() {
   using namespace optim;
   auto wrap = [](auto f) -> Make { return f; };

@@ -1,0 +1,246 @@
+// load_csv, load_idx: numeric CSV and IDX (MNIST) files into tensors.
+#include "nn/io.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "autodiff/creation.hpp"
+#include "autodiff/errors.hpp"
+#include "autodiff/ops.hpp"
+
+namespace xg::nn {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// A finite decimal number filling the whole field, else false.
+bool parse_number(std::string_view s, double& out) {
+  s = trim(s);
+  if (s.empty()) return false;
+  if (s.front() == '+') {  // from_chars refuses a leading '+'
+    s.remove_prefix(1);
+    if (s.empty() || s.front() == '+' || s.front() == '-') return false;
+  }
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
+  return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
+}
+
+void split(std::string_view line, char delim, std::vector<std::string_view>& fields) {
+  fields.clear();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t pos = line.find(delim, start);
+    if (pos == std::string_view::npos) {
+      fields.push_back(line.substr(start));
+      return;
+    }
+    fields.push_back(line.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+Tensor tensor_from(const std::vector<double>& values, Shape shape, Dtype dtype) {
+  Tensor t = empty(std::move(shape), dtype);
+  dispatch(dtype, [&]<class T>() {
+    T* p = t.data_ptr<T>();
+    for (std::size_t i = 0; i < values.size(); ++i) p[i] = static_cast<T>(values[i]);
+  });
+  return t;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------ CSV
+
+TensorDataset load_csv(const std::string& path, CsvOptions options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ValueError(fmt::format("load_csv: cannot open '{}' (no such file or not readable)", path));
+
+  std::string line;
+  std::size_t lineno = 0;
+  for (std::size_t k = 0; k < options.skip_rows + (options.has_header ? 1 : 0); ++k) {
+    if (!std::getline(in, line)) break;
+    ++lineno;
+  }
+
+  std::vector<std::string_view> fields;
+  std::vector<double> features, labels;
+  std::size_t ncols = 0, label_col = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (trim(line).empty()) continue;
+    split(line, options.delimiter, fields);
+    if (ncols == 0) {
+      ncols = fields.size();
+      if (ncols < 2)
+        throw ValueError(fmt::format(
+            "load_csv: {}:{}: found {} column (delimiter '{}'); need at least one feature and a label", path,
+            lineno, ncols, options.delimiter));
+      const long long lc = options.label_column < 0 ? static_cast<long long>(ncols) + options.label_column
+                                                    : options.label_column;
+      if (lc < 0 || lc >= static_cast<long long>(ncols))
+        throw ValueError(fmt::format("load_csv: {}: label_column {} is outside the {} columns of line {}", path,
+                                     options.label_column, ncols, lineno));
+      label_col = static_cast<std::size_t>(lc);
+    } else if (fields.size() != ncols) {
+      throw ValueError(fmt::format("load_csv: {}:{}: expected {} fields (as on the first data row), got {}", path,
+                                   lineno, ncols, fields.size()));
+    }
+    for (std::size_t c = 0; c < ncols; ++c) {
+      double v = 0;
+      if (!parse_number(fields[c], v))
+        throw ValueError(fmt::format("load_csv: {}:{}: field {} is not a finite number: '{}'", path, lineno, c + 1,
+                                     trim(fields[c])));
+      (c == label_col ? labels : features).push_back(v);
+    }
+  }
+  if (in.bad()) throw ValueError(fmt::format("load_csv: {}: read error after line {}", path, lineno));
+  if (labels.empty())
+    throw ValueError(fmt::format("load_csv: {}: no data rows ({} line(s) read{})", path, lineno,
+                                 lineno == 0 ? ", empty file" : ""));
+  const std::size_t n = labels.size();
+  return TensorDataset(tensor_from(features, {n, ncols - 1}, options.dtype), tensor_from(labels, {n}, options.dtype));
+}
+
+// ------------------------------------------------------------------------------ IDX
+
+namespace {
+
+std::size_t idx_type_size(unsigned code) {
+  switch (code) {
+    case 0x08: case 0x09: return 1;
+    case 0x0B: return 2;
+    case 0x0C: case 0x0D: return 4;
+    case 0x0E: return 8;
+    default: return 0;
+  }
+}
+
+std::uint64_t read_be(const unsigned char* p, std::size_t n) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+template <class T>
+void decode(const unsigned char* src, std::size_t count, unsigned code, T* dst) {
+  const std::size_t w = idx_type_size(code);
+  for (std::size_t i = 0; i < count; ++i, src += w) {
+    const std::uint64_t raw = read_be(src, w);
+    double v = 0;
+    switch (code) {
+      case 0x08: v = static_cast<double>(static_cast<std::uint8_t>(raw)); break;
+      case 0x09: v = static_cast<double>(static_cast<std::int8_t>(static_cast<std::uint8_t>(raw))); break;
+      case 0x0B: v = static_cast<double>(static_cast<std::int16_t>(static_cast<std::uint16_t>(raw))); break;
+      case 0x0C: v = static_cast<double>(static_cast<std::int32_t>(static_cast<std::uint32_t>(raw))); break;
+      case 0x0D: {
+        const auto bits = static_cast<std::uint32_t>(raw);
+        float f;
+        std::memcpy(&f, &bits, 4);
+        v = f;
+        break;
+      }
+      case 0x0E: {
+        double d;
+        std::memcpy(&d, &raw, 8);
+        v = d;
+        break;
+      }
+      default: break;
+    }
+    dst[i] = static_cast<T>(v);
+  }
+}
+
+}  // namespace
+
+Tensor load_idx(const std::string& path, Dtype dtype) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw ValueError(fmt::format("load_idx: cannot open '{}' (no such file or not readable)", path));
+  const auto end = in.tellg();
+  if (end < 0) throw ValueError(fmt::format("load_idx: {}: cannot determine the file size", path));
+  const auto file_size = static_cast<std::uint64_t>(end);
+  in.seekg(0);
+
+  unsigned char magic[4] = {0, 0, 0, 0};
+  if (file_size < 4 || !in.read(reinterpret_cast<char*>(magic), 4))
+    throw ValueError(fmt::format("load_idx: {}: truncated header ({} bytes; the magic number alone takes 4)", path,
+                                 file_size));
+  if (magic[0] == 0x1f && magic[1] == 0x8b)
+    throw ValueError(fmt::format("load_idx: {}: the file is gzip-compressed; decompress it first (gunzip)", path));
+  if (magic[0] != 0 || magic[1] != 0)
+    throw ValueError(fmt::format(
+        "load_idx: {}: bad magic number 0x{:02x}{:02x}{:02x}{:02x}: an IDX file starts with two zero bytes", path,
+        magic[0], magic[1], magic[2], magic[3]));
+  const unsigned code = magic[2];
+  const std::size_t width = idx_type_size(code);
+  if (width == 0)
+    throw ValueError(fmt::format(
+        "load_idx: {}: unknown IDX type code 0x{:02x} (known: 0x08 ubyte, 0x09 byte, 0x0B int16, 0x0C int32, "
+        "0x0D float32, 0x0E float64)",
+        path, code));
+  const std::size_t ndim = magic[3];
+  const std::uint64_t header = 4 + 4 * static_cast<std::uint64_t>(ndim);
+  if (file_size < header)
+    throw ValueError(fmt::format("load_idx: {}: truncated header: {} dimensions need {} header bytes, file has {}",
+                                 path, ndim, header, file_size));
+  std::vector<unsigned char> dims(4 * ndim);
+  if (ndim > 0 && !in.read(reinterpret_cast<char*>(dims.data()), static_cast<std::streamsize>(dims.size())))
+    throw ValueError(fmt::format("load_idx: {}: read error in the header", path));
+  Shape shape(ndim);
+  for (std::size_t d = 0; d < ndim; ++d) shape[d] = static_cast<std::size_t>(read_be(&dims[4 * d], 4));
+
+  // Declared byte count, saturating: anything above the bytes present is an error either way.
+  const std::uint64_t present = file_size - header;
+  bool any_zero = false;
+  for (auto e : shape) any_zero = any_zero || e == 0;
+  std::uint64_t declared = any_zero ? 0 : width;
+  bool too_big = false;
+  if (!any_zero)
+    for (auto e : shape) {
+      if (declared > std::numeric_limits<std::uint64_t>::max() / e) {
+        too_big = true;
+        break;
+      }
+      declared *= e;
+    }
+  if (too_big || declared != present)
+    throw ValueError(fmt::format(
+        "load_idx: {}: header declares shape {} of {}-byte values = {} bytes of data, but the file holds {} "
+        "bytes after its {}-byte header ({})",
+        path, shape_str(shape), width, too_big ? std::string("more than 2^64") : std::to_string(declared), present,
+        header, too_big || declared > present ? "truncated file or corrupt header" : "trailing bytes"));
+
+  const std::size_t count = static_cast<std::size_t>(declared / width);
+  std::vector<unsigned char> raw(static_cast<std::size_t>(declared));
+  if (declared > 0 && !in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(declared)))
+    throw ValueError(fmt::format("load_idx: {}: read error in the data", path));
+  Tensor t = empty(shape, dtype);
+  dispatch(dtype, [&]<class T>() { decode<T>(raw.data(), count, code, t.data_ptr<T>()); });
+  return t;
+}
+
+TensorDataset load_idx_dataset(const std::string& images_path, const std::string& labels_path, bool scale_to_unit,
+                               Dtype dtype) {
+  Tensor x = load_idx(images_path, dtype);
+  Tensor y = load_idx(labels_path, dtype);
+  if (x.dim() == 0 || y.dim() == 0 || x.shape()[0] != y.shape()[0])
+    throw ShapeError(fmt::format("load_idx_dataset: {} has shape {} but {} has shape {}: the first extents differ",
+                                 images_path, shape_str(x.shape()), labels_path, shape_str(y.shape())));
+  if (scale_to_unit) x = x / 255.0;
+  return TensorDataset(x, y);
+}
+
+}  // namespace xg::nn

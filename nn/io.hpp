@@ -1,0 +1,50 @@
+#pragma once
+// xg::nn data loaders: numeric CSV files and IDX files (the MNIST format).
+#include <string>
+
+#include "autodiff/tensor.hpp"
+#include "nn/data.hpp"
+
+namespace xg::nn {
+
+/// load_csv settings (an aggregate; designated initialisers in this order).
+struct CsvOptions {
+  int label_column = -1;   ///< column holding the label; negative counts from the end (-1 = last)
+  bool has_header = false;  ///< the first line after skip_rows is a header (ignored, never parsed)
+  std::size_t skip_rows = 0;  ///< lines to skip at the top, before the header
+  char delimiter = ',';
+  Dtype dtype = kFloat32;  ///< dtype of both returned tensors
+};
+
+/// Reads a numeric CSV file into a data set: features x {N, F} (every column but the label
+/// column, in file order) and labels y {N} (e.g. class indices for cross_entropy).
+///
+/// Rules: every field must be a finite decimal number (surrounding spaces and a trailing '\r'
+/// are allowed; quotes, empty fields, "nan"/"inf" are not); every data row must have as many
+/// fields as the first data row; blank lines are skipped.
+/// Errors (all ValueError, message starting "load_csv: <path>"): file cannot be opened; no data
+/// rows; a row with the wrong number of fields (names the line number, expected and found
+/// counts); a field that is not a number (names line number, 1-based column and the text);
+/// label_column outside the row; fewer than 2 columns.
+TensorDataset load_csv(const std::string& path, CsvOptions options = {});
+
+/// Reads an IDX file (the MNIST format, http://yann.lecun.com/exdb/mnist/) into a tensor.
+///
+/// Layout: magic = two zero bytes, a type code, the number of dimensions d; then d big-endian
+/// uint32 extents; then the values, big-endian, row-major. Type codes: 0x08 unsigned byte
+/// (values 0..255, not rescaled), 0x09 signed byte, 0x0B int16, 0x0C int32, 0x0D float32,
+/// 0x0E float64. The result has the declared shape and `dtype` (float32 by default).
+/// Errors (ValueError naming the path): file cannot be opened; gzip-compressed file (decompress
+/// first); bad magic (non-zero leading bytes, unknown type code); truncated header; declared data
+/// size differing from the bytes present (truncated or trailing bytes). The declared size is
+/// checked against the file size before any allocation, so a corrupt header cannot cause a huge
+/// allocation.
+Tensor load_idx(const std::string& path, Dtype dtype = kFloat32);
+
+/// Images and labels from two IDX files as one data set (e.g. MNIST's train-images-idx3-ubyte and
+/// train-labels-idx1-ubyte): x as stored ({N, 28, 28} for MNIST; values 0..255 unless
+/// `scale_to_unit`, which divides by 255), y {N}. ShapeError when the first extents differ.
+TensorDataset load_idx_dataset(const std::string& images_path, const std::string& labels_path,
+                               bool scale_to_unit = false, Dtype dtype = kFloat32);
+
+}  // namespace xg::nn
