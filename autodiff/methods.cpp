@@ -7,6 +7,10 @@ Tensor Tensor::add(const Tensor& o) const { return xg::add(*this, o); }
 Tensor Tensor::sub(const Tensor& o) const { return xg::sub(*this, o); }
 Tensor Tensor::mul(const Tensor& o) const { return xg::mul(*this, o); }
 Tensor Tensor::div(const Tensor& o) const { return xg::div(*this, o); }
+Tensor Tensor::add(double o) const { return *this + o; }
+Tensor Tensor::sub(double o) const { return *this - o; }
+Tensor Tensor::mul(double o) const { return *this * o; }
+Tensor Tensor::div(double o) const { return *this / o; }
 Tensor Tensor::neg() const { return xg::neg(*this); }
 Tensor Tensor::pow(double p) const { return xg::pow(*this, p); }
 Tensor Tensor::exp() const { return xg::exp(*this); }

@@ -107,6 +107,10 @@ class Tensor {
   Tensor sub(const Tensor& other) const;
   Tensor mul(const Tensor& other) const;
   Tensor div(const Tensor& other) const;
+  Tensor add(double other) const;  ///< x.add(0.5) == x + 0.5, as torch's scalar overloads
+  Tensor sub(double other) const;
+  Tensor mul(double other) const;
+  Tensor div(double other) const;
   Tensor neg() const;
   Tensor pow(double exponent) const;
   Tensor exp() const;

@@ -21,6 +21,9 @@ TEST(Ops, BroadcastingFollowsPyTorch) {
   EXPECT_EQ((2.0 - tensor({1.0})).item(), 1.0);
   EXPECT_EQ((tensor({1.0}) / 4.0).item(), 0.25);
   EXPECT_EQ((tensor({3.0}, kFloat64) * 2.0).dtype(), kFloat64);  // scalars take the tensor's dtype
+  auto m = tensor({1.0, 2.0});
+  EXPECT_EQ(v(m.add(1).sub(0.5).mul(2).div(4)), (std::vector<double>{0.75, 1.25}));
+  EXPECT_EQ(v(m.mul(m).add(m)), (std::vector<double>{2, 6}));
 }
 
 TEST(Ops, MatmulMatchesXtensorBlas) {
