@@ -1,6 +1,8 @@
 // The calls of API.md sections `xg::nn` and `xg::optim`, written as a user writes them.
 #include <gtest/gtest.h>
 
+#include "contract_net.hpp"
+
 #include <cstdio>
 
 #include <nn/nn.hpp>
@@ -8,11 +10,7 @@
 
 namespace {
 
-struct Net : xg::nn::Module {  // must compile and work exactly like this
-  xg::nn::Linear fc1{784, 128}, fc2{128, 10};
-  Net() { register_module("fc1", fc1); register_module("fc2", fc2); }
-  xg::Tensor forward(const xg::Tensor& x) override { return fc2(xg::relu(fc1(x))); }
-};
+using xg::testing::Net;
 
 struct WithState : xg::nn::Module {
   xg::Tensor w, stat;

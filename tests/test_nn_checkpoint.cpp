@@ -3,6 +3,8 @@
 // and atomic saves that never damage an existing file.
 #include <gtest/gtest.h>
 
+#include "contract_net.hpp"
+
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -28,14 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using Bytes = std::vector<unsigned char>;
 
-struct Net : xg::nn::Module {  // exactly as API.md shows
-  xg::nn::Linear fc1{784, 128}, fc2{128, 10};
-  Net() {
-    register_module("fc1", fc1);
-    register_module("fc2", fc2);
-  }
-  xg::Tensor forward(const xg::Tensor& x) override { return fc2(xg::relu(fc1(x))); }
-};
+using xg::testing::Net;
 
 /// A float parameter, a 0-D buffer and an empty buffer, all of one dtype.
 struct Mixed : nn::Module {

@@ -1,19 +1,14 @@
 // Module system: registration, dotted names, sharing on copy, train/eval, printing.
 #include <gtest/gtest.h>
 
+#include "contract_net.hpp"
+
 #include <nn/nn.hpp>
 
 namespace xg {
 namespace {
 
-struct Net : xg::nn::Module {  // exactly as API.md shows
-  xg::nn::Linear fc1{784, 128}, fc2{128, 10};
-  Net() {
-    register_module("fc1", fc1);
-    register_module("fc2", fc2);
-  }
-  xg::Tensor forward(const xg::Tensor& x) override { return fc2(xg::relu(fc1(x))); }
-};
+using xg::testing::Net;
 
 struct Block : nn::Module {
   nn::Linear lin{3, 2};
