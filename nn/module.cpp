@@ -13,6 +13,8 @@ struct Module::State {
   std::vector<std::pair<std::string, Tensor>> parameters;
   std::vector<std::pair<std::string, Tensor>> buffers;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children;
+  std::vector<std::pair<std::uint64_t, ForwardHook>> forward_hooks;
+  std::uint64_t next_hook_id = 0;
   bool training = true;
 };
 
@@ -21,6 +23,28 @@ Module::~Module() = default;
 
 Tensor Module::forward(const Tensor&) {
   throw GraphError(fmt::format("{}: forward is not implemented; override Module::forward", repr()));
+}
+
+Tensor Module::operator()(const Tensor& x) {
+  Tensor y = forward(x);
+  if (!state_->forward_hooks.empty()) {
+    // A copy: a hook may register or remove hooks.
+    const auto hooks = state_->forward_hooks;
+    for (const auto& [_, hook] : hooks) hook(*this, x, y);
+  }
+  return y;
+}
+
+HookHandle Module::register_forward_hook(ForwardHook hook) {
+  if (!hook) throw ValueError(fmt::format("{}: register_forward_hook: the hook is empty", repr()));
+  const std::uint64_t id = state_->next_hook_id++;
+  state_->forward_hooks.emplace_back(id, std::move(hook));
+  return HookHandle([weak = std::weak_ptr<State>(state_), id] {
+    if (auto state = weak.lock()) {
+      auto& hooks = state->forward_hooks;
+      std::erase_if(hooks, [id](const auto& h) { return h.first == id; });
+    }
+  });
 }
 
 void Module::check_name(const std::string& name, const char* what) const {

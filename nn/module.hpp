@@ -12,6 +12,8 @@
 //     Net() { register_module("fc1", fc1); register_module("fc2", fc2); }
 //     xg::Tensor forward(const xg::Tensor& x) override { return fc2(xg::relu(fc1(x))); }
 //   };
+#include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -23,6 +25,33 @@
 
 namespace xg::nn {
 
+class Module;
+
+/// Called after a module's forward with the module, its input and its output.
+using ForwardHook = std::function<void(Module& module, const Tensor& input, const Tensor& output)>;
+
+/// Removes the hook it was returned for when remove() is called. Destroying the handle leaves
+/// the hook in place (as torch's RemovableHandle). Removing twice, or after the module is gone,
+/// does nothing.
+class HookHandle {
+ public:
+  HookHandle() = default;
+  explicit HookHandle(std::function<void()> remover) : remover_(std::move(remover)) {}
+  HookHandle(HookHandle&& other) noexcept : remover_(std::exchange(other.remover_, {})) {}
+  HookHandle& operator=(HookHandle&& other) noexcept {
+    if (this != &other) remover_ = std::exchange(other.remover_, {});
+    return *this;
+  }
+  HookHandle(const HookHandle&) = delete;
+  HookHandle& operator=(const HookHandle&) = delete;
+  void remove() {
+    if (remover_) std::exchange(remover_, {})();
+  }
+
+ private:
+  std::function<void()> remover_;
+};
+
 class Module {
  public:
   Module();
@@ -32,7 +61,14 @@ class Module {
 
   /// The computation. The base version throws GraphError: a module must override it.
   virtual Tensor forward(const Tensor& x);
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  /// forward(x), then this module's forward hooks (in registration order).
+  Tensor operator()(const Tensor& x);
+
+  /// Registers `hook` to run after every call of this module (through operator(), which is
+  /// how Sequential and user models call their parts), as torch's register_forward_hook. Hooks
+  /// run under whatever grad mode the forward ran in; one that computes from `output` should
+  /// use NoGradGuard. Returns a handle whose remove() unregisters it.
+  HookHandle register_forward_hook(ForwardHook hook);
 
   /// All parameters, recursively, in registration order (own first, then each child's).
   std::vector<Tensor> parameters() const;

@@ -3,6 +3,7 @@
 #include "autodiff/autodiff.hpp"
 #include "nn/activation.hpp"
 #include "nn/data.hpp"
+#include "nn/diagnostics.hpp"
 #include "nn/dropout.hpp"
 #include "nn/functional.hpp"
 #include "nn/init.hpp"

@@ -6,7 +6,7 @@ namespace xg::nn {
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
-  for (const auto& [_, layer] : named_children()) y = layer->forward(y);
+  for (const auto& [_, layer] : named_children()) y = (*layer)(y);
   return y;
 }
 
