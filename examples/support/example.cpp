@@ -183,13 +183,13 @@ std::optional<fs::path> Figure::save(const fs::path& stem) const {
     out << "set output " << gnuplot_quote(png.filename().string()) << "\n";
     out << "set datafile separator ','\n";
     out << "set datafile missing ''\n";
-    out << "set key autotitle columnhead\nset grid\n";
+    out << "set key below\nset grid\n";
     if (panels_.size() > 1) out << "set multiplot layout 1," << panels_.size() << "\n";
     for (const auto& p : panels_) {
       out << "set title " << gnuplot_quote(p.title) << "\n";
       out << "set xlabel " << gnuplot_quote(x_label_) << "\n";
       out << "set ylabel " << gnuplot_quote(p.y_label) << "\n";
-      out << (p.log_y ? "set logscale y\n" : "unset logscale y\n");
+      out << (p.log_y ? "set logscale y\nset format y '%.0e'\n" : "unset logscale y\nset format y '%g'\n");
       out << "plot ";
       for (std::size_t i = 0; i < p.columns.size(); ++i) {
         if (i) out << ", \\\n     ";
