@@ -15,6 +15,9 @@ fi
 # shellcheck disable=SC2034  # used by the scripts that source this file
 XGRAD_PACKAGES=(cmake g++ ninja-build pkg-config xtensor-dev libxtensor-blas-dev libxsimd-dev
                 libopenblas-dev liblapack-dev libfmt-dev libgtest-dev)
+# What the examples use when present: gnuplot renders their PNGs, Graphviz their graph pictures.
+# shellcheck disable=SC2034
+XGRAD_DEMO_PACKAGES=(gnuplot-nox graphviz)
 
 xgrad_as_root() {
   if [ "$(id -u)" -eq 0 ]; then
