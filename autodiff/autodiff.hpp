@@ -14,6 +14,7 @@
 #include "autodiff/function.hpp"
 #include "autodiff/grad_mode.hpp"
 #include "autodiff/gradcheck.hpp"
+#include "autodiff/graph_growth.hpp"
 #include "autodiff/node.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/tensor.hpp"

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "autodiff/anomaly.hpp"
+#include "autodiff/graph_growth.hpp"
 #include "autodiff/creation.hpp"
 #include "autodiff/engine.hpp"
 #include "autodiff/grad_mode.hpp"
@@ -256,6 +257,7 @@ class Engine {
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs,
               bool retain_graph, bool create_graph) {
   Engine(retain_graph, create_graph, nullptr).run(roots, grad_outputs);
+  detail::note_backward_done();
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
@@ -270,6 +272,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                         Tensor()});
   }
   Engine(retain_graph, create_graph, &captures).run(outputs, grad_outputs);
+  detail::note_backward_done();
   std::vector<Tensor> result;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     Tensor g = std::move(captures[i].grad);
