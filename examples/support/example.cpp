@@ -134,6 +134,14 @@ std::string gnuplot_quote(const std::string& s) {
   return out + "\"";
 }
 
+// A CSV header field: quoted (with "" for ") when it holds a comma or a quote.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 // For a POSIX shell: 'text' with each ' written as '\''.
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
@@ -155,8 +163,8 @@ std::optional<fs::path> Figure::save(const fs::path& stem) const {
   {
     std::ofstream out(csv);
     out.precision(9);
-    out << x_label_;
-    for (const auto& c : columns_) out << "," << c.first;
+    out << csv_field(x_label_);
+    for (const auto& c : columns_) out << "," << csv_field(c.first);
     out << "\n";
     for (std::size_t r = 0; r < rows; ++r) {
       if (r < x_.size()) out << x_[r]; else out << (r + 1);
