@@ -1,6 +1,7 @@
 #pragma once
-// The buffer allocator behind Storage: 64-byte-aligned blocks, with a per-thread cache of
-// small blocks so that the many tiny tensors of a training step do not go through malloc.
+// The buffer allocator behind Storage: 64-byte-aligned blocks, with a per-thread cache so that
+// the many tensors of a training step, small and large, do not go through malloc (and large
+// ones do not page-fault afresh) every step. NOTE [ Buffer cache ] in allocator.cpp.
 #include <algorithm>
 #include <bit>
 #include <cstddef>
@@ -18,11 +19,13 @@ std::size_t cached_buffer_bytes();
 inline constexpr std::size_t kBufferAlign = 64;
 inline constexpr std::size_t kMaxCachedBlock = std::size_t{1} << 20;
 
-/// The block size allocate_buffer uses for a request of `bytes`: a power of two up to 1 MiB,
-/// else the next multiple of 64.
+/// The block size allocate_buffer uses for a request of `bytes`: a power of two up to 1 MiB;
+/// above, the next multiple of an eighth of the request's power of two (at most 12.5% over,
+/// and few enough sizes that a freed block fits the next request of about the same size).
 inline std::size_t buffer_capacity(std::size_t bytes) {
-  return bytes <= kMaxCachedBlock ? std::max(kBufferAlign, std::bit_ceil(bytes))
-                                  : (bytes + kBufferAlign - 1) / kBufferAlign * kBufferAlign;
+  if (bytes <= kMaxCachedBlock) return std::max(kBufferAlign, std::bit_ceil(bytes));
+  const std::size_t step = std::bit_floor(bytes) / 8;
+  return (bytes + step - 1) / step * step;
 }
 
 /// A standard allocator over the buffer cache, for the engine's per-op objects (TensorImpl,

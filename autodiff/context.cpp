@@ -23,20 +23,43 @@ Tensor data_alias(const Tensor& t) {
 }
 }  // namespace
 
-void Context::save_for_backward(std::vector<Tensor> tensors) {
-  for (auto& t : tensors) {
-    SavedTensor s;
-    if (t.defined()) {
-      s.version = t.impl()->storage->version;
-      if (node_ && t.impl()->grad_fn.get() == node_) {
-        s.is_output = true;
-        s.data = data_alias(t);
-      } else {
-        s.data = std::move(t);
-      }
+SavedTensor Context::make_saved(const Tensor& t) const {
+  SavedTensor s;
+  if (t.defined()) {
+    s.version = t.impl()->storage->version;
+    if (node_ && t.impl()->grad_fn.get() == node_) {
+      s.is_output = true;
+      s.data = data_alias(t);
+    } else {
+      s.data = t;
     }
-    saved_.push_back(std::move(s));
   }
+  return s;
+}
+
+void Context::save_for_backward(std::vector<Tensor> tensors) {
+  saved_.reserve(saved_.size() + tensors.size());
+  for (auto& t : tensors) saved_.push_back(make_saved(t));
+}
+
+void Context::save(const Tensor& a) {
+  saved_.reserve(saved_.size() + 1);
+  saved_.push_back(make_saved(a));
+}
+
+void Context::save(const Tensor& a, const Tensor& b) {
+  saved_.reserve(saved_.size() + 2);
+  saved_.push_back(make_saved(a));
+  saved_.push_back(make_saved(b));
+}
+
+TensorImpl* Context::grad_sink(std::size_t i) const {
+  if (!sinks_open_ || !node_ || i >= node_->edges().size()) return nullptr;
+  const auto& leaf = node_->edges()[i].leaf;
+  if (!leaf || !leaf->grad) return nullptr;
+  TensorImpl* g = leaf->grad.get();
+  if (g->grad_fn || g->dtype != leaf->dtype || g->shape != leaf->shape) return nullptr;
+  return g;
 }
 
 Tensor Context::unpack(const SavedTensor& s) const {

@@ -1,6 +1,8 @@
 #pragma once
 // xg::Context — what a node keeps between forward and backward.
+#include <algorithm>
 #include <any>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +15,7 @@
 namespace xg {
 
 class Node;
+struct TensorImpl;
 
 /// A tensor kept for backward. Saving a node's own output keeps only its data (not its
 /// grad_fn), so the output never owns itself; see NOTE [ Saved outputs ].
@@ -51,7 +54,22 @@ class Context {
   }
 
   /// Whether input i of the forward call needs a gradient (rules may skip the others).
-  bool needs_input_grad(std::size_t i) const { return i < needs_.size() && needs_[i]; }
+  bool needs_input_grad(std::size_t i) const {
+    return i < 64 ? (needs_mask_ >> i) & 1 : std::find(needs_beyond_.begin(), needs_beyond_.end(), i) != needs_beyond_.end();
+  }
+
+  /// Engine-internal short forms of save_for_backward({a}) and save_for_backward({a, b}) for
+  /// the built-in ops: no temporary vector.
+  void save(const Tensor& a);
+  void save(const Tensor& a, const Tensor& b);
+
+  /// NOTE [ Gradient sinks ]: the accumulated .grad of input i, when input i is a leaf whose
+  /// .grad already exists and the running backward pass lets rules add into it directly (no
+  /// create_graph, no xg::grad capture, no anomaly mode); else null. A rule that adds its
+  /// gradient for input i into the sink in place (e.g. a GEMM with beta = 1 straight into the
+  /// weight's .grad) bumps the sink's version and returns an undefined tensor for that input;
+  /// the engine then has nothing left to deliver. Only valid while the rule runs.
+  TensorImpl* grad_sink(std::size_t i) const;
 
   // Fast attribute slots for the built-in rules (no string lookup on the hot path).
   double scalar = 0;        // pow's exponent, clamp's lo, leaky slope...
@@ -70,11 +88,21 @@ class Context {
   friend struct Recorder;
   Tensor unpack(const SavedTensor&) const;
 
+  void set_needs_input_grad(std::size_t i) {
+    if (i < 64)
+      needs_mask_ |= std::uint64_t{1} << i;
+    else
+      needs_beyond_.push_back(i);
+  }
+  SavedTensor make_saved(const Tensor& t) const;
+
   std::vector<SavedTensor, PoolAllocator<SavedTensor>> saved_;
   std::vector<std::pair<std::string, std::any>> values_;
-  std::vector<bool, PoolAllocator<bool>> needs_;
+  std::uint64_t needs_mask_ = 0;  // bit i: input i needs a gradient (inputs 0..63)
+  std::vector<std::size_t, PoolAllocator<std::size_t>> needs_beyond_;  // inputs ≥ 64 that do
   Node* node_ = nullptr;          // the owning node
   bool released_ = false;         // saved tensors freed by a backward without retain_graph
+  bool sinks_open_ = false;       // the engine allows grad_sink while this node's rule runs
 };
 
 }  // namespace xg

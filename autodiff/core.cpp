@@ -9,6 +9,7 @@
 #include "autodiff/allocator.hpp"
 #include "autodiff/errors.hpp"
 #include "autodiff/node.hpp"
+#include "autodiff/shape_check.hpp"
 #include "autodiff/tensor_impl.hpp"
 
 namespace xg {
@@ -40,9 +41,7 @@ Storage::~Storage() { free_buffer(data, capacity); }
 // ---------------------------------------------------------------------------------- TensorImpl
 TensorImpl::TensorImpl(Shape shape_, Dtype dtype_)
     : shape(std::move(shape_)), numel(shape_numel(shape)), dtype(dtype_) {
-  if (numel > (std::size_t{1} << 46) / dtype_size(dtype))
-    throw ShapeError(fmt::format("shape {}: {} elements exceed the addressable memory",
-                                 shape_str(shape), numel));
+  if (numel > max_tensor_bytes() / dtype_size(dtype)) check_allocation("tensor allocation", shape, dtype);  // throws
   storage = std::allocate_shared<Storage>(PoolAllocator<Storage>{}, numel * dtype_size(dtype));
 }
 

@@ -8,6 +8,7 @@
 #include "autodiff/creation.hpp"
 #include "autodiff/errors.hpp"
 #include "autodiff/ops/kernels.hpp"
+#include "autodiff/shape_check.hpp"
 
 namespace xg {
 
@@ -51,29 +52,41 @@ Tensor tensor(TensorLiteral data, Dtype dtype) {
 }
 
 Tensor from_vector(const std::vector<double>& values, Shape shape, Dtype dtype) {
-  Tensor out = kernels::empty(shape, dtype);
-  if (values.size() != out.numel())
+  const std::size_t numel = check_allocation("from_vector", shape, dtype);
+  if (values.size() != numel)
     throw ShapeError(fmt::format("from_vector: {} values for shape {} ({} elements)", values.size(),
-                                 shape_str(shape), out.numel()));
+                                 shape_str(shape), numel));
+  Tensor out = kernels::empty(shape, dtype);
   dispatch(dtype, [&]<class T>() { std::copy(values.begin(), values.end(), out.impl()->data<T>()); });
   return out;
 }
 
-Tensor empty(Shape shape, Dtype dtype) { return kernels::empty(shape, dtype); }
+Tensor empty(Shape shape, Dtype dtype) {
+  check_allocation("empty", shape, dtype);
+  return kernels::empty(shape, dtype);
+}
 Tensor full(Shape shape, double value, Dtype dtype) {
+  check_allocation("full", shape, dtype);
   Tensor out = kernels::empty(shape, dtype);
   dispatch(dtype, [&]<class T>() {
     std::fill_n(out.impl()->data<T>(), out.numel(), static_cast<T>(value));
   });
   return out;
 }
-Tensor zeros(Shape shape, Dtype dtype) { return full(std::move(shape), 0.0, dtype); }
-Tensor ones(Shape shape, Dtype dtype) { return full(std::move(shape), 1.0, dtype); }
+Tensor zeros(Shape shape, Dtype dtype) {
+  check_allocation("zeros", shape, dtype);
+  return full(std::move(shape), 0.0, dtype);
+}
+Tensor ones(Shape shape, Dtype dtype) {
+  check_allocation("ones", shape, dtype);
+  return full(std::move(shape), 1.0, dtype);
+}
 Tensor zeros_like(const Tensor& like) { return zeros(like.shape(), like.dtype()); }
 Tensor ones_like(const Tensor& like) { return ones(like.shape(), like.dtype()); }
 Tensor full_like(const Tensor& like, double value) { return full(like.shape(), value, like.dtype()); }
 
 Tensor arange(std::size_t n, Dtype dtype) {
+  check_allocation("arange", {n}, dtype);
   Tensor out = kernels::empty({n}, dtype);
   dispatch(dtype, [&]<class T>() {
     T* p = out.impl()->data<T>();
@@ -120,7 +133,8 @@ std::mutex g_mutex;
 Generator g_generator(0);
 
 template <class Fill>
-Tensor random_tensor(const Shape& shape, Dtype dtype, Fill fill) {
+Tensor random_tensor(const char* op, const Shape& shape, Dtype dtype, Fill fill) {
+  check_allocation(op, shape, dtype);
   Tensor out = kernels::empty(shape, dtype);
   std::lock_guard lock(g_mutex);
   dispatch(dtype, [&]<class T>() { fill(out.impl()->data<T>(), out.numel()); });
@@ -136,16 +150,19 @@ void manual_seed(std::uint64_t seed) {
 
 Tensor uniform(Shape shape, double lo, double hi, Dtype dtype) {
   if (!(lo <= hi)) throw ValueError(fmt::format("uniform: lo = {} must not exceed hi = {}", lo, hi));
-  return random_tensor(shape, dtype, [&]<class T>(T* p, std::size_t n) {
+  return random_tensor("uniform", shape, dtype, [&]<class T>(T* p, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<T>(lo + (hi - lo) * g_generator.uniform());
   });
 }
 
-Tensor rand(Shape shape, Dtype dtype) { return uniform(std::move(shape), 0.0, 1.0, dtype); }
+Tensor rand(Shape shape, Dtype dtype) {
+  check_allocation("rand", shape, dtype);
+  return uniform(std::move(shape), 0.0, 1.0, dtype);
+}
 
 Tensor normal(Shape shape, double mean, double stddev, Dtype dtype) {
   if (!(stddev >= 0)) throw ValueError(fmt::format("normal: stddev = {} must be >= 0", stddev));
-  return random_tensor(shape, dtype, [&]<class T>(T* p, std::size_t n) {
+  return random_tensor("normal", shape, dtype, [&]<class T>(T* p, std::size_t n) {
     // Box-Muller, two values per pair of uniforms.
     for (std::size_t i = 0; i < n; i += 2) {
       const double u1 = 1.0 - g_generator.uniform();  // (0, 1]
@@ -157,9 +174,15 @@ Tensor normal(Shape shape, double mean, double stddev, Dtype dtype) {
   });
 }
 
-Tensor randn(Shape shape, Dtype dtype) { return normal(std::move(shape), 0.0, 1.0, dtype); }
+Tensor randn(Shape shape, Dtype dtype) {
+  check_allocation("randn", shape, dtype);
+  return normal(std::move(shape), 0.0, 1.0, dtype);
+}
 
 std::vector<std::size_t> randperm(std::size_t n) {
+  if (n > max_tensor_bytes() / sizeof(std::size_t))
+    throw ValueError(fmt::format("randperm: n = {} needs more memory than the {} bytes a buffer may take", n,
+                                 max_tensor_bytes()));
   std::vector<std::size_t> perm(n);
   std::iota(perm.begin(), perm.end(), std::size_t{0});
   std::lock_guard lock(g_mutex);

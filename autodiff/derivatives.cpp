@@ -5,6 +5,7 @@
 // with create_graph the engine records them and second derivatives come for free. Rules need
 // not reduce broadcast gradients: the engine sums each one down to its input's shape.
 #include <array>
+#include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
@@ -13,12 +14,14 @@
 #include "autodiff/derivatives.hpp"
 #include "autodiff/grad_mode.hpp"
 #include "autodiff/ops.hpp"
+#include "autodiff/ops/grad_kernels.hpp"
+#include "autodiff/ops/linear.hpp"
 
 namespace xg {
 
 namespace {
 
-using Grads = std::vector<Tensor>;
+using Grads = GradList;
 
 // A tensor computed without recording: masks and signs that the gradient is multiplied by.
 template <class F>
@@ -28,6 +31,29 @@ Tensor constant(F f) {
 }
 
 Tensor scalar(double v, const Tensor& like) { return full({}, v, like.dtype()); }
+
+namespace gk = grad_kernels;
+
+// −g, by the direct loop where it applies.
+Tensor negated(const Tensor& g, bool may_reuse) {
+  if (gk::direct(g, g)) return gk::map(g, g, may_reuse, [](auto a, auto) { return -a; });
+  return -g;
+}
+
+// g·x, by the direct loop where it applies (NOTE [ Backward fast paths ]).
+Tensor times(const Tensor& g, const Tensor& x, bool may_reuse) {
+  if (gk::direct(g, x)) return gk::map(g, x, may_reuse, [](auto a, auto b) { return a * b; });
+  return g * x;
+}
+
+// g·f(y) for an elementwise op with saved y (its input or output) of g's shape: the direct loop
+// computes g·f(y) where it applies, else `composed` (differentiable) runs.
+template <class F, class Composed>
+Tensor scaled(const Tensor& g, const Tensor& y, F f, Composed composed) {
+  if (gk::direct(g, y) && y.shape() == g.shape())
+    return gk::map(g, y, true, [f](auto a, auto b) { return a * f(b); });
+  return composed();
+}
 
 // g of a reduction, shaped back to the input: reinsert reduced dims, then broadcast.
 Tensor unreduce(const Tensor& g, const Context& c) {
@@ -42,10 +68,16 @@ Grads matmul_backward(Context& c, const Tensor& g) {
   const Tensor a = c.saved(0), b = c.saved(1);
   const bool ta = c.flag, tb = c.flag2;
   Tensor ga, gb;
-  if (c.needs_input_grad(0))
+  // A leaf whose .grad exists takes its gradient by a GEMM with beta = 1 straight into .grad.
+  // (The operands and flags are those of the matmul_t calls below.)
+  const bool into_a = c.needs_input_grad(0) &&
+                      detail::gemm_into_sink(c.grad_sink(0), !ta ? g : b, !ta ? b : g, ta && tb, !ta ? !tb : true);
+  const bool into_b = c.needs_input_grad(1) &&
+                      detail::gemm_into_sink(c.grad_sink(1), !tb ? a : g, !tb ? g : a, !tb ? !ta : true, ta && tb);
+  if (c.needs_input_grad(0) && !into_a)
     ga = !ta ? matmul_t(g, b, false, !tb)   // A·op(B):    dA = g·op(B)ᵀ
              : (!tb ? matmul_t(b, g, false, true) : matmul_t(b, g, true, true));  // Aᵀ·op(B): dA = op(B)·gᵀ
-  if (c.needs_input_grad(1))
+  if (c.needs_input_grad(1) && !into_b)
     gb = !tb ? matmul_t(a, g, !ta, false)   // op(A)·B:    dB = op(A)ᵀ·g
              : (!ta ? matmul_t(g, a, true, false) : matmul_t(g, a, true, true));  // op(A)·Bᵀ: dB = gᵀ·op(A)
   return {ga, gb};
@@ -112,32 +144,48 @@ Tensor log_softmax_grad(const Tensor& y, const Tensor& g, int dim) {  // g − s
 // clang-format off
 constexpr std::array<Rule, static_cast<std::size_t>(Op::Count_)> kRules{{
   // d(a + b) = g, g
-  {Op::Add, "add", [](Context&, const Tensor& g) -> Grads { return {g, g}; }},
+  {Op::Add, "add", [](Context& c, const Tensor& g) -> Grads {
+     return {c.needs_input_grad(0) ? g : Tensor(), c.needs_input_grad(1) ? g : Tensor()}; }},
   // d(a − b) = g, −g
   {Op::Sub, "sub", [](Context& c, const Tensor& g) -> Grads {
-     return {g, c.needs_input_grad(1) ? -g : Tensor()}; }},
+     const bool na = c.needs_input_grad(0);
+     return {na ? g : Tensor(), c.needs_input_grad(1) ? negated(g, !na) : Tensor()}; }},
   // d(a·b) = g·b, g·a
   {Op::Mul, "mul", [](Context& c, const Tensor& g) -> Grads {
-     const auto s = c.saved();
-     return {c.needs_input_grad(0) ? g * s[1] : Tensor(), c.needs_input_grad(1) ? g * s[0] : Tensor()}; }},
+     const bool na = c.needs_input_grad(0), nb = c.needs_input_grad(1);
+     Tensor ga = na ? times(g, c.saved(1), !nb) : Tensor();  // g's buffer is free only for the last
+     return {ga, nb ? times(g, c.saved(0), true) : Tensor()}; }},
   // d(a / b) = g / b, −g·a / b²
   {Op::Div, "div", [](Context& c, const Tensor& g) -> Grads {
-     const auto s = c.saved();
-     return {c.needs_input_grad(0) ? g / s[1] : Tensor(),
-             c.needs_input_grad(1) ? -(g * s[0]) / (s[1] * s[1]) : Tensor()}; }},
+     const Tensor a = c.saved(0), b = c.saved(1);
+     const bool nb = c.needs_input_grad(1);
+     Tensor ga;
+     if (c.needs_input_grad(0))
+       ga = gk::direct(g, b) ? gk::map(g, b, !nb, [](auto x, auto y) { return x / y; }) : g / b;
+     return {ga, nb ? -(g * a) / (b * b) : Tensor()}; }},
   // d(−a) = −g
-  {Op::Neg, "neg", [](Context&, const Tensor& g) -> Grads { return {-g}; }},
+  {Op::Neg, "neg", [](Context&, const Tensor& g) -> Grads { return {negated(g, true)}; }},
   // d xᵖ = g·p·xᵖ⁻¹  (p = 0: 0)
   {Op::Pow, "pow", [](Context& c, const Tensor& g) -> Grads {
      const Tensor x = c.saved(0);
-     if (c.scalar == 0) return {zeros_like(x)};
-     return {g * (c.scalar * pow(x, c.scalar - 1))}; }},
+     const double p = c.scalar;
+     if (p == 0) return {zeros_like(x)};
+     return {scaled(g, x, [p](auto v) { return static_cast<decltype(v)>(p * std::pow(v, p - 1)); },
+                    [&] { return g * (p * pow(x, p - 1)); })}; }},
   // d eˣ = g·eˣ   (the saved output)
-  {Op::Exp, "exp", [](Context& c, const Tensor& g) -> Grads { return {g * c.saved(0)}; }},
+  {Op::Exp, "exp", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor y = c.saved(0);
+     return {scaled(g, y, [](auto v) { return v; }, [&] { return g * y; })}; }},
   // d ln x = g / x
-  {Op::Log, "log", [](Context& c, const Tensor& g) -> Grads { return {g / c.saved(0)}; }},
+  {Op::Log, "log", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor x = c.saved(0);
+     if (gk::direct(g, x)) return {gk::map(g, x, true, [](auto a, auto v) { return a / v; })};
+     return {g / x}; }},
   // d √x = g / (2√x)   (the saved output)
-  {Op::Sqrt, "sqrt", [](Context& c, const Tensor& g) -> Grads { return {g / (c.saved(0) * 2.0)}; }},
+  {Op::Sqrt, "sqrt", [](Context& c, const Tensor& g) -> Grads {
+     const Tensor y = c.saved(0);
+     if (gk::direct(g, y)) return {gk::map(g, y, true, [](auto a, auto v) { return a / (v * 2); })};
+     return {g / (y * 2.0)}; }},
   // d |x| = g·sign(x), sign(0) = 0
   {Op::Abs, "abs", [](Context& c, const Tensor& g) -> Grads {
      const Tensor x = c.saved(0);
@@ -166,14 +214,16 @@ constexpr std::array<Rule, static_cast<std::size_t>(Op::Count_)> kRules{{
   // d σ(x) = g·σ·(1 − σ)   (the saved output)
   {Op::Sigmoid, "sigmoid", [](Context& c, const Tensor& g) -> Grads {
      const Tensor y = c.saved(0);
-     return {g * (y * (1.0 - y))}; }},
+     return {scaled(g, y, [](auto v) { return v * (1 - v); }, [&] { return g * (y * (1.0 - y)); })}; }},
   // d tanh x = g·(1 − tanh²x)   (the saved output)
   {Op::Tanh, "tanh", [](Context& c, const Tensor& g) -> Grads {
      const Tensor y = c.saved(0);
-     return {g * (1.0 - y * y)}; }},
+     return {scaled(g, y, [](auto v) { return 1 - v * v; }, [&] { return g * (1.0 - y * y); })}; }},
   // d relu(x) = g·[x > 0]   (relu'(0) = 0; [y > 0] = [x > 0])
   {Op::Relu, "relu", [](Context& c, const Tensor& g) -> Grads {
      const Tensor y = c.saved(0);
+     if (gk::direct(g, y) && y.shape() == g.shape())
+       return {gk::map(g, y, true, [](auto a, auto v) { return v > 0 ? a : decltype(a)(0); })};
      return {g * constant([&] { return gt(y, scalar(0, y)); })}; }},
   // d step(x) = 0
   {Op::Step, "step", [](Context&, const Tensor& g) -> Grads { return {zeros_like(g)}; }},
@@ -186,7 +236,9 @@ constexpr std::array<Rule, static_cast<std::size_t>(Op::Count_)> kRules{{
      const Tensor y = c.saved(0);
      return {y.dim() == 0 ? zeros_like(g) : log_softmax_grad(y, g, c.dim)}; }},
   // d Σx = g broadcast back over the reduced dims
-  {Op::Sum, "sum", [](Context& c, const Tensor& g) -> Grads { return {unreduce(g, c)}; }},
+  {Op::Sum, "sum", [](Context& c, const Tensor& g) -> Grads {
+     if (!is_grad_enabled() && g.numel() == 1) return {full(c.shape, g.item(), g.dtype())};  // a total: g everywhere
+     return {unreduce(g, c)}; }},
   // d max(x, dim) = g at the first maximum of each slice (saved one-hot mask)
   {Op::Max, "max", [](Context& c, const Tensor& g) -> Grads {
      return {reshape(g, c.shape) * c.saved(0)}; }},
@@ -209,6 +261,8 @@ constexpr std::array<Rule, static_cast<std::size_t>(Op::Count_)> kRules{{
      return {index_select(g, c.dim, c.indices)}; }},
   // d op(A)·op(B): see matmul_backward
   {Op::Matmul, "matmul", &matmul_backward},
+  // d (x·Wᵀ + b) = g·W, gᵀ·x, Σ_rows g: see linear_backward
+  {Op::Linear, "linear", &detail::linear_backward},
   // d x.to(dtype) = g.to(x's dtype)
   {Op::Cast, "to", [](Context& c, const Tensor& g) -> Grads { return {g.to(c.flag ? kFloat64 : kFloat32)}; }},
   // d CE(x, y) = g·(softmax(x) − onehot(y)), per row

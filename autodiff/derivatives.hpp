@@ -12,7 +12,7 @@ enum class Op : std::uint8_t {
   Add, Sub, Mul, Div, Neg, Pow, Exp, Log, Sqrt, Abs, Clamp, Maximum, Minimum, Where,
   Sigmoid, Tanh, Relu, Step, Softmax, LogSoftmax,
   Sum, Max, Expand, Reshape, Transpose, Slice, Concat, IndexSelect, IndexAdd,
-  Matmul, Cast,
+  Matmul, Linear, Cast,
   SoftmaxCrossEntropy, BceWithLogits, Bce,
   Count_
 };

@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <queue>
 
 #include <fmt/format.h>
 
@@ -66,13 +65,24 @@ void check_finite_grad(const Node& node, std::size_t input, const Tensor& g) {
     for (std::size_t i = 0; i < g.numel(); ++i)
       if (!std::isfinite(p[i]))
         throw ValueError(fmt::format(
-            "anomaly detected: the backward of op '{}' produced {} in the gradient for its input "
-            "{} (shape {}) at flat index {}",
-            node.name(), std::isnan(p[i]) ? "NaN" : "Inf", input, shape_str(g.shape()), i));
+            "anomaly detected: the backward of op '{}' (called at {}) produced {} in the gradient for its "
+            "input {} (shape {}) at flat index {}",
+            node.name(), describe(node.site()), std::isnan(p[i]) ? "NaN" : "Inf", input, shape_str(g.shape()),
+            i));
   });
 }
 
 std::atomic<std::uint64_t> g_pass{0};
+
+// Scratch vectors of a backward pass, kept per thread so that their capacity survives from one
+// pass to the next: a training step's backward does not regrow them every time.
+struct Scratch {
+  std::vector<Node*> visited;                         // every node the pass reached
+  std::vector<Node*> stack;                           // discovery
+  std::vector<std::pair<std::uint64_t, Node*>> ready;  // max-heap on sequence_nr
+  bool in_use = false;
+};
+thread_local Scratch t_scratch;
 
 }  // namespace
 
@@ -85,7 +95,19 @@ class Engine {
 
   Engine(bool retain_graph, bool create_graph, std::vector<Capture>* captures)
       : retain_(retain_graph || create_graph), create_(create_graph), captures_(captures),
-        pass_(g_pass.fetch_add(1, std::memory_order_relaxed) + 1) {}
+        sinks_allowed_(!create_graph && !captures && !is_anomaly_enabled()),
+        pass_(g_pass.fetch_add(1, std::memory_order_relaxed) + 1),
+        scratch_(t_scratch.in_use ? own_scratch_ : t_scratch) {  // a pass nested in a rule: its own
+    scratch_.in_use = true;
+  }
+  ~Engine() {
+    scratch_.visited.clear();
+    scratch_.stack.clear();
+    scratch_.ready.clear();
+    scratch_.in_use = false;
+  }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   void run(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs) {
     if (!grad_outputs.empty() && grad_outputs.size() != roots.size())
@@ -129,7 +151,7 @@ class Engine {
           n->grad_buffer_ = Tensor();
         }
       }
-    } cleanup{visited_};
+    } cleanup{scratch_.visited};
     discover(seeds);
     for (auto& [node, seed] : seeds) accumulate(node->grad_buffer_, std::move(seed), create_);
     execute(seeds);
@@ -137,7 +159,7 @@ class Engine {
 
  private:
   void discover(const std::vector<std::pair<Node*, Tensor>>& seeds) {
-    std::vector<Node*> stack;
+    std::vector<Node*>& stack = scratch_.stack;
     for (const auto& s : seeds) visit(s.first, stack);
     while (!stack.empty()) {
       Node* n = stack.back();
@@ -153,29 +175,34 @@ class Engine {
   void visit(Node* n, std::vector<Node*>& stack) {
     if (n->pass_ == pass_) return;
     n->pass_ = pass_;
-    visited_.push_back(n);
+    scratch_.visited.push_back(n);
     stack.push_back(n);
   }
 
   void execute(const std::vector<std::pair<Node*, Tensor>>& seeds) {
-    using Item = std::pair<std::uint64_t, Node*>;
-    std::priority_queue<Item> ready;
+    auto& ready = scratch_.ready;
+    auto push = [&ready](Node* n) {
+      ready.emplace_back(n->sequence_nr_, n);
+      std::push_heap(ready.begin(), ready.end());
+    };
     std::vector<Node*> queued;
     for (const auto& s : seeds) {
       if (s.first->dependencies_ != 0 || std::find(queued.begin(), queued.end(), s.first) != queued.end())
         continue;
       queued.push_back(s.first);
-      ready.emplace(s.first->sequence_nr_, s.first);
+      push(s.first);
     }
     while (!ready.empty()) {
-      Node* n = ready.top().second;
-      ready.pop();
+      std::pop_heap(ready.begin(), ready.end());
+      Node* n = ready.back().second;
+      ready.pop_back();
       Tensor g = std::move(n->grad_buffer_);
       if (g.defined()) {
         capture_node(n, g);
-        std::vector<Tensor> grads;
+        GradList grads;
         {
           Recorder::InBackward in_backward;
+          SinkScope sinks(n->ctx_, sinks_allowed_);
           grads = n->rule_(n->ctx_, g);
         }
         g = Tensor();
@@ -198,7 +225,7 @@ class Engine {
         }
       }
       for (const Edge& e : n->edges_) {
-        if (e.node && --e.node->dependencies_ == 0) ready.emplace(e.node->sequence_nr_, e.node.get());
+        if (e.node && --e.node->dependencies_ == 0) push(e.node.get());
       }
     }
   }
@@ -248,10 +275,19 @@ class Engine {
     }
   }
 
+  // Opens a node's gradient sinks (NOTE [ Gradient sinks ]) while its rule runs.
+  struct SinkScope {
+    SinkScope(Context& c, bool on) : ctx(c) { ctx.sinks_open_ = on; }
+    ~SinkScope() { ctx.sinks_open_ = false; }
+    Context& ctx;
+  };
+
   bool retain_, create_;
   std::vector<Capture>* captures_;
+  bool sinks_allowed_;
   std::uint64_t pass_;
-  std::vector<Node*> visited_;
+  Scratch own_scratch_;
+  Scratch& scratch_;
 };
 
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_outputs,

@@ -59,7 +59,7 @@ struct Function {
         NoGradGuard no_grad;
         out = Derived::forward(ctx, args...);
       }
-      Recorder::check_forward(name, out);
+      Recorder::check_forward(name, out, inputs);
       return out;
     }
     auto node = Recorder::make_node(name, &run_backward, inputs);
@@ -68,13 +68,13 @@ struct Function {
       NoGradGuard no_grad;
       out = Derived::forward(node->context(), args...);
     }
-    Recorder::check_forward(name, out);
+    Recorder::check_forward(name, out, inputs);
     Recorder::attach_output(node, out);
     return out;
   }
 
  private:
-  static std::vector<Tensor> run_backward(Context& ctx, const Tensor& grad) {
+  static GradList run_backward(Context& ctx, const Tensor& grad) {
     return Derived::backward(ctx, grad);
   }
 };

@@ -1,4 +1,5 @@
 // Recording ops into the graph.
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -20,9 +21,9 @@ bool Recorder::should_record(std::span<const Tensor* const> inputs) {
 std::shared_ptr<Node> Recorder::make_node(const char* name, BackwardRule rule,
                                           std::span<const Tensor* const> inputs) {
   auto node = std::allocate_shared<Node>(PoolAllocator<Node>{}, name, rule);
+  if (is_anomaly_enabled()) node->site_ = current_site();
   node->edges_.reserve(inputs.size());
   node->inputs_.reserve(inputs.size());
-  node->ctx_.needs_.reserve(inputs.size());
   for (const Tensor* t : inputs) {
     Edge e;
     bool needs = false;
@@ -40,7 +41,7 @@ std::shared_ptr<Node> Recorder::make_node(const char* name, BackwardRule rule,
       node->inputs_.push_back({Shape{}, kFloat32});
     }
     node->edges_.push_back(std::move(e));
-    node->ctx_.needs_.push_back(needs);
+    if (needs) node->ctx_.set_needs_input_grad(node->edges_.size() - 1);
   }
   return node;
 }
@@ -67,7 +68,7 @@ void Recorder::attach_output(const std::shared_ptr<Node>& node, Tensor& out) {
 
 Context* Recorder::record(const char* name, BackwardRule rule, Tensor& out,
                           std::span<const Tensor* const> inputs) {
-  check_forward(name, out);
+  check_forward(name, out, inputs);
   if (!should_record(inputs)) return nullptr;
   auto node = make_node(name, rule, inputs);
   attach_output(node, out);
@@ -81,7 +82,40 @@ thread_local bool t_in_backward = false;
 Recorder::InBackward::InBackward() : previous_(t_in_backward) { t_in_backward = true; }
 Recorder::InBackward::~InBackward() { t_in_backward = previous_; }
 
-void Recorder::check_forward(const char* op, const Tensor& out) {
+namespace {
+
+// "#0 [2, 3] float32: min -1.5, max 2, 1 NaN, 0 Inf" for each input.
+std::string input_statistics(std::span<const Tensor* const> inputs) {
+  std::string out;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const Tensor* t = inputs[k];
+    if (!t->defined()) continue;
+    const auto& impl = *t->impl();
+    double lo = INFINITY, hi = -INFINITY;
+    std::size_t nans = 0, infs = 0;
+    dispatch(impl.dtype, [&]<class T>() {
+      const T* p = impl.data<T>();
+      for (std::size_t i = 0; i < impl.numel; ++i) {
+        const double v = static_cast<double>(p[i]);
+        if (std::isnan(v)) ++nans;
+        else {
+          if (std::isinf(v)) ++infs;
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+      }
+    });
+    out += fmt::format("\n  input {}: shape {}, {}, ", k, shape_str(impl.shape), dtype_name(impl.dtype));
+    if (impl.numel == nans) out += "no finite values";
+    else out += fmt::format("min {:.6g}, max {:.6g}", lo, hi);
+    out += fmt::format(", {} NaN, {} Inf", nans, infs);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Recorder::check_forward(const char* op, const Tensor& out, std::span<const Tensor* const> inputs) {
   if (!is_anomaly_enabled() || t_in_backward || !out.defined()) return;
   const auto& impl = *out.impl();
   dispatch(impl.dtype, [&]<class T>() {
@@ -89,9 +123,10 @@ void Recorder::check_forward(const char* op, const Tensor& out) {
     for (std::size_t i = 0; i < impl.numel; ++i)
       if (!std::isfinite(p[i]))
         throw ValueError(fmt::format(
-            "anomaly detected: op '{}' produced {} in its forward output (shape {}, {}) at flat "
-            "index {}",
-            op, std::isnan(p[i]) ? "NaN" : "Inf", shape_str(impl.shape), dtype_name(impl.dtype), i));
+            "anomaly detected: op '{}' called at {} produced {} in its forward output (shape {}, {}) at flat "
+            "index {}{}",
+            op, describe(current_site()), std::isnan(p[i]) ? "NaN" : "Inf", shape_str(impl.shape),
+            dtype_name(impl.dtype), i, input_statistics(inputs)));
   });
 }
 

@@ -28,9 +28,10 @@ struct Recorder {
   static Context* record(const char* name, BackwardRule rule, Tensor& out,
                          std::span<const Tensor* const> inputs);
 
-  /// Anomaly mode: throws ValueError naming `op` if `out` holds NaN or Inf. Silent while a
-  /// backward rule runs: there the engine checks the rule's results and names the forward op.
-  static void check_forward(const char* op, const Tensor& out);
+  /// Anomaly mode: throws ValueError if `out` holds NaN or Inf, naming `op`, where the user's
+  /// code called it (current_site()) and statistics of `inputs`. Silent while a backward rule
+  /// runs: there the engine checks the rule's results and names the forward op.
+  static void check_forward(const char* op, const Tensor& out, std::span<const Tensor* const> inputs = {});
 
   /// RAII: marks that a backward rule is running on this thread.
   class InBackward {

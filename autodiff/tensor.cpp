@@ -36,7 +36,7 @@ std::vector<double> Tensor::to_vector() const {
   });
 }
 
-Tensor Tensor::to(Dtype d) const { return xg::to(*this, d); }
+Tensor Tensor::to(Dtype d, SourceSite site) const { return xg::to(*this, d, site); }
 
 template <class T>
 T* Tensor::data_ptr() {

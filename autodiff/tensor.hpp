@@ -13,6 +13,7 @@
 #include <xtensor/xtensor_forward.hpp>
 
 #include "autodiff/dtype.hpp"
+#include "autodiff/source_site.hpp"
 #include "autodiff/errors.hpp"
 
 namespace xg {
@@ -58,7 +59,7 @@ class Tensor {
   /// A copy of the values, flattened in row-major order, converted to double.
   std::vector<double> to_vector() const;
   /// Differentiable cast; returns *this when the dtype already matches.
-  Tensor to(Dtype) const;
+  Tensor to(Dtype, SourceSite site = SourceSite::current()) const;
   /// Raw, contiguous, row-major element buffer (T must match dtype(), else ValueError).
   template <class T>
   T* data_ptr();
@@ -103,48 +104,48 @@ class Tensor {
   Tensor& clamp_(double lo, double hi);
 
   // ---- method forms of the free ops (same defaults) ----
-  Tensor add(const Tensor& other) const;
-  Tensor sub(const Tensor& other) const;
-  Tensor mul(const Tensor& other) const;
-  Tensor div(const Tensor& other) const;
-  Tensor add(double other) const;  ///< x.add(0.5) == x + 0.5, as torch's scalar overloads
-  Tensor sub(double other) const;
-  Tensor mul(double other) const;
-  Tensor div(double other) const;
-  Tensor neg() const;
-  Tensor pow(double exponent) const;
-  Tensor exp() const;
-  Tensor log() const;
-  Tensor sqrt() const;
-  Tensor abs() const;
-  Tensor clamp(double lo, double hi) const;
-  Tensor maximum(const Tensor& other) const;
-  Tensor minimum(const Tensor& other) const;
+  Tensor add(const Tensor& other, SourceSite site = SourceSite::current()) const;
+  Tensor sub(const Tensor& other, SourceSite site = SourceSite::current()) const;
+  Tensor mul(const Tensor& other, SourceSite site = SourceSite::current()) const;
+  Tensor div(const Tensor& other, SourceSite site = SourceSite::current()) const;
+  Tensor add(double other, SourceSite site = SourceSite::current()) const;  ///< x.add(0.5) == x + 0.5, as torch's scalar overloads
+  Tensor sub(double other, SourceSite site = SourceSite::current()) const;
+  Tensor mul(double other, SourceSite site = SourceSite::current()) const;
+  Tensor div(double other, SourceSite site = SourceSite::current()) const;
+  Tensor neg(SourceSite site = SourceSite::current()) const;
+  Tensor pow(double exponent, SourceSite site = SourceSite::current()) const;
+  Tensor exp(SourceSite site = SourceSite::current()) const;
+  Tensor log(SourceSite site = SourceSite::current()) const;
+  Tensor sqrt(SourceSite site = SourceSite::current()) const;
+  Tensor abs(SourceSite site = SourceSite::current()) const;
+  Tensor clamp(double lo, double hi, SourceSite site = SourceSite::current()) const;
+  Tensor maximum(const Tensor& other, SourceSite site = SourceSite::current()) const;
+  Tensor minimum(const Tensor& other, SourceSite site = SourceSite::current()) const;
   /// PyTorch's method form: where(mask, *this, other).
-  Tensor where(const Tensor& mask, const Tensor& other) const;
-  Tensor matmul(const Tensor& other) const;
-  Tensor sum() const;
-  Tensor sum(std::vector<int> dims, bool keepdim = false) const;
-  Tensor mean() const;
-  Tensor mean(std::vector<int> dims, bool keepdim = false) const;
-  Tensor max(int dim, bool keepdim = false) const;
-  Tensor reshape(Shape shape) const;
-  Tensor transpose(int d0, int d1) const;
-  Tensor t() const;
-  Tensor flatten(int start = 1) const;
-  Tensor expand(Shape shape) const;
-  Tensor slice(int dim, std::size_t start, std::size_t end) const;
-  Tensor index_select(int dim, const std::vector<std::size_t>& index) const;
-  Tensor sigmoid() const;
-  Tensor tanh() const;
-  Tensor relu() const;
-  Tensor leaky_relu(double slope = 0.01) const;
-  Tensor elu(double alpha = 1.0) const;
-  Tensor prelu(const Tensor& weight) const;
-  Tensor softmax(int dim = -1) const;
-  Tensor log_softmax(int dim = -1) const;
-  Tensor step() const;
-  Tensor identity() const;
+  Tensor where(const Tensor& mask, const Tensor& other, SourceSite site = SourceSite::current()) const;
+  Tensor matmul(const Tensor& other, SourceSite site = SourceSite::current()) const;
+  Tensor sum(SourceSite site = SourceSite::current()) const;
+  Tensor sum(std::vector<int> dims, bool keepdim = false, SourceSite site = SourceSite::current()) const;
+  Tensor mean(SourceSite site = SourceSite::current()) const;
+  Tensor mean(std::vector<int> dims, bool keepdim = false, SourceSite site = SourceSite::current()) const;
+  Tensor max(int dim, bool keepdim = false, SourceSite site = SourceSite::current()) const;
+  Tensor reshape(Shape shape, SourceSite site = SourceSite::current()) const;
+  Tensor transpose(int d0, int d1, SourceSite site = SourceSite::current()) const;
+  Tensor t(SourceSite site = SourceSite::current()) const;
+  Tensor flatten(int start = 1, SourceSite site = SourceSite::current()) const;
+  Tensor expand(Shape shape, SourceSite site = SourceSite::current()) const;
+  Tensor slice(int dim, std::size_t start, std::size_t end, SourceSite site = SourceSite::current()) const;
+  Tensor index_select(int dim, const std::vector<std::size_t>& index, SourceSite site = SourceSite::current()) const;
+  Tensor sigmoid(SourceSite site = SourceSite::current()) const;
+  Tensor tanh(SourceSite site = SourceSite::current()) const;
+  Tensor relu(SourceSite site = SourceSite::current()) const;
+  Tensor leaky_relu(double slope = 0.01, SourceSite site = SourceSite::current()) const;
+  Tensor elu(double alpha = 1.0, SourceSite site = SourceSite::current()) const;
+  Tensor prelu(const Tensor& weight, SourceSite site = SourceSite::current()) const;
+  Tensor softmax(int dim = -1, SourceSite site = SourceSite::current()) const;
+  Tensor log_softmax(int dim = -1, SourceSite site = SourceSite::current()) const;
+  Tensor step(SourceSite site = SourceSite::current()) const;
+  Tensor identity(SourceSite site = SourceSite::current()) const;
 
   // ---- engine access ----
   TensorImpl* impl() const { return impl_.get(); }

@@ -46,19 +46,21 @@ std::vector<std::size_t> class_labels(const Tensor& target, std::size_t classes)
 
 }  // namespace
 
-Tensor mse_loss(const Tensor& pred, const Tensor& target, Reduction reduction) {
+Tensor mse_loss(const Tensor& pred, const Tensor& target, Reduction reduction, SourceSite site) {
+  SiteScope site_scope(site);
   require_same_shape(pred, target, "mse_loss");
   const Tensor diff = pred - target;
   return reduce(diff * diff, reduction);
 }
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(logits, target, "cross_entropy");
   if (logits.dim() == 1) {  // one unbatched sample
-    Tensor per_sample = cross_entropy(logits.reshape({1, logits.numel()}),
-                                      target.dim() == 0 ? target.reshape({1}) : target.reshape({1, target.numel()}),
-                                      Reduction::None);
-    return reduction == Reduction::None ? per_sample.reshape({}) : reduce(per_sample, reduction);
+    Tensor loss = cross_entropy(logits.reshape({1, logits.numel()}),
+                                target.dim() == 0 ? target.reshape({1}) : target.reshape({1, target.numel()}),
+                                reduction);  // N = 1: the mean and the sum are the one loss
+    return reduction == Reduction::None ? loss.reshape({}) : loss;
   }
   if (logits.dim() != 2)
     throw ShapeError(fmt::format("cross_entropy: logits must be {{N, C}} or {{C}}; got shape {}",
@@ -66,6 +68,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   const std::size_t n = logits.shape()[0], c = logits.shape()[1];
   if (target.shape() == logits.shape()) {  // class probabilities
     Tensor per_sample = -sum(target * log_softmax(logits, 1), {1});
+    // PyTorch's mean over an empty logits tensor is NaN, with C = 0 classes too: 0/0.
+    if (reduction == Reduction::Mean && c == 0) return sum(per_sample) / 0.0;
     return reduce(per_sample, reduction);
   }
   if (target.dim() != 1 || target.shape()[0] != n)
@@ -75,12 +79,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
   return reduce(fused::softmax_cross_entropy(logits, class_labels(target, c)), reduction);
 }
 
-Tensor binary_cross_entropy(const Tensor& prob, const Tensor& target, Reduction reduction) {
+Tensor binary_cross_entropy(const Tensor& prob, const Tensor& target, Reduction reduction, SourceSite site) {
+  SiteScope site_scope(site);
   require_same_shape(prob, target, "binary_cross_entropy");
   return reduce(fused::bce(prob, target), reduction);
 }
 
-Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction, SourceSite site) {
+  SiteScope site_scope(site);
   require_same_shape(logits, target, "binary_cross_entropy_with_logits");
   return reduce(fused::bce_with_logits(logits, target), reduction);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string_view>
@@ -25,16 +26,30 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// A finite decimal number filling the whole field, else false.
-bool parse_number(std::string_view s, double& out) {
+enum class Parsed { Ok, NotANumber, OutOfRange };
+
+// A finite decimal number filling the whole field, representable in `dtype`.
+Parsed parse_number(std::string_view s, Dtype dtype, double& out) {
   s = trim(s);
-  if (s.empty()) return false;
+  if (s.empty()) return Parsed::NotANumber;
   if (s.front() == '+') {  // from_chars refuses a leading '+'
     s.remove_prefix(1);
-    if (s.empty() || s.front() == '+' || s.front() == '-') return false;
+    if (s.empty() || s.front() == '+' || s.front() == '-') return Parsed::NotANumber;
   }
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
-  return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
+  if (ptr != s.data() + s.size()) return Parsed::NotANumber;
+  if (ec == std::errc::result_out_of_range) return Parsed::OutOfRange;  // beyond double (either way)
+  if (ec != std::errc() || !std::isfinite(out)) return Parsed::NotANumber;  // "nan", "inf"
+  if (dtype == kFloat32 && std::abs(out) > static_cast<double>(std::numeric_limits<float>::max()))
+    return Parsed::OutOfRange;  // would become inf in float32
+  return Parsed::Ok;
+}
+
+// A directory opens as a stream on Linux and reads as empty: say what it is instead.
+void refuse_directory(const std::string& path, std::string_view who) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ValueError(fmt::format("{}: cannot read '{}': it is a directory", who, path));
 }
 
 void split(std::string_view line, char delim, std::vector<std::string_view>& fields) {
@@ -65,14 +80,16 @@ Tensor tensor_from(const std::vector<double>& values, Shape shape, Dtype dtype) 
 // ------------------------------------------------------------------------------ CSV
 
 TensorDataset load_csv(const std::string& path, CsvOptions options) {
+  refuse_directory(path, "load_csv");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ValueError(fmt::format("load_csv: cannot open '{}' (no such file or not readable)", path));
 
   std::string line;
   std::size_t lineno = 0;
-  for (std::size_t k = 0; k < options.skip_rows + (options.has_header ? 1 : 0); ++k) {
-    if (!std::getline(in, line)) break;
-    ++lineno;
+  // skip_rows, then the header (not skip_rows + 1: that wraps for skip_rows = SIZE_MAX).
+  for (int part = 0; part < 2; ++part) {
+    const std::size_t skip = part == 0 ? options.skip_rows : (options.has_header ? 1 : 0);
+    for (std::size_t k = 0; k < skip && std::getline(in, line); ++k) ++lineno;
   }
 
   std::vector<std::string_view> fields;
@@ -100,9 +117,16 @@ TensorDataset load_csv(const std::string& path, CsvOptions options) {
     }
     for (std::size_t c = 0; c < ncols; ++c) {
       double v = 0;
-      if (!parse_number(fields[c], v))
-        throw ValueError(fmt::format("load_csv: {}:{}: field {} is not a finite number: '{}'", path, lineno, c + 1,
-                                     trim(fields[c])));
+      switch (parse_number(fields[c], options.dtype, v)) {
+        case Parsed::Ok: break;
+        case Parsed::NotANumber:
+          throw ValueError(fmt::format("load_csv: {}:{}: field {} is not a finite number: '{}'", path, lineno, c + 1,
+                                       trim(fields[c])));
+        case Parsed::OutOfRange:
+          throw ValueError(fmt::format("load_csv: {}:{}: field {} is out of the range of {}: '{}'", path, lineno,
+                                       c + 1, options.dtype == kFloat32 ? "float32 (dtype)" : "float64",
+                                       trim(fields[c])));
+      }
       (c == label_col ? labels : features).push_back(v);
     }
   }
@@ -167,6 +191,7 @@ void decode(const unsigned char* src, std::size_t count, unsigned code, T* dst) 
 }  // namespace
 
 Tensor load_idx(const std::string& path, Dtype dtype) {
+  refuse_directory(path, "load_idx");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw ValueError(fmt::format("load_idx: cannot open '{}' (no such file or not readable)", path));
   const auto end = in.tellg();

@@ -20,12 +20,13 @@ struct CsvOptions {
 /// column, in file order) and labels y {N} (e.g. class indices for cross_entropy).
 ///
 /// Rules: every field must be a finite decimal number (surrounding spaces and a trailing '\r'
-/// are allowed; quotes, empty fields, "nan"/"inf" are not); every data row must have as many
-/// fields as the first data row; blank lines are skipped.
-/// Errors (all ValueError, message starting "load_csv: <path>"): file cannot be opened; no data
-/// rows; a row with the wrong number of fields (names the line number, expected and found
-/// counts); a field that is not a number (names line number, 1-based column and the text);
-/// label_column outside the row; fewer than 2 columns.
+/// are allowed; quotes, empty fields, "nan"/"inf" are not) within the range of `dtype` (no
+/// silent overflow to inf); every data row must have as many fields as the first data row;
+/// blank lines are skipped.
+/// Errors (all ValueError, message starting "load_csv: <path>"): file cannot be opened or is a
+/// directory; no data rows; a row with the wrong number of fields (names the line number,
+/// expected and found counts); a field that is not a number, or out of the dtype's range (names
+/// line number, 1-based column and the text); label_column outside the row; fewer than 2 columns.
 TensorDataset load_csv(const std::string& path, CsvOptions options = {});
 
 /// Reads an IDX file (the MNIST format, http://yann.lecun.com/exdb/mnist/) into a tensor.

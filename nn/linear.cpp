@@ -4,6 +4,7 @@
 
 #include "autodiff/creation.hpp"
 #include "autodiff/ops.hpp"
+#include "autodiff/ops/linear.hpp"
 #include "nn/init.hpp"
 #include "nn/linear.hpp"
 
@@ -27,9 +28,7 @@ Tensor Linear::forward(const Tensor& x) {
   if (x.dim() == 0 || x.dim() > 3 || x.shape().back() != in_)
     throw ShapeError(fmt::format("{}: input of shape {} must be 1-D to 3-D with {} features in its last dim",
                                  repr(), shape_str(x.shape()), in_));
-  if (x.dim() == 1) return forward(x.reshape({1, in_})).reshape({out_});
-  Tensor y = matmul_t(x, weight, false, true);
-  return bias.defined() ? y + bias : y;
+  return fused::linear(x, weight, bias);
 }
 
 std::string Linear::repr() const {

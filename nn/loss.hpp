@@ -13,7 +13,10 @@ class Loss : public Module {
   explicit Loss(Reduction reduction) : reduction_(reduction) {}
   virtual Tensor forward(const Tensor& pred, const Tensor& target) = 0;
   Tensor forward(const Tensor& x) override;
-  Tensor operator()(const Tensor& pred, const Tensor& target) { return forward(pred, target); }
+  Tensor operator()(const Tensor& pred, const Tensor& target, SourceSite site = SourceSite::current()) {
+    SiteScope site_scope(site);
+    return forward(pred, target);
+  }
   Reduction reduction() const { return reduction_; }
 
  protected:

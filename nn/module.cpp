@@ -25,7 +25,8 @@ Tensor Module::forward(const Tensor&) {
   throw GraphError(fmt::format("{}: forward is not implemented; override Module::forward", repr()));
 }
 
-Tensor Module::operator()(const Tensor& x) {
+Tensor Module::operator()(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor y = forward(x);
   if (!state_->forward_hooks.empty()) {
     // A copy: a hook may register or remove hooks.

@@ -61,8 +61,9 @@ class Module {
 
   /// The computation. The base version throws GraphError: a module must override it.
   virtual Tensor forward(const Tensor& x);
-  /// forward(x), then this module's forward hooks (in registration order).
-  Tensor operator()(const Tensor& x);
+  /// forward(x), then this module's forward hooks (in registration order). `site` (the
+  /// caller's line, captured automatically) is what anomaly mode reports for the ops inside.
+  Tensor operator()(const Tensor& x, SourceSite site = SourceSite::current());
 
   /// Registers `hook` to run after every call of this module (through operator(), which is
   /// how Sequential and user models call their parts), as torch's register_forward_hook. Hooks

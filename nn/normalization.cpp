@@ -31,6 +31,8 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
 
   Tensor mean, var;
   if (is_training()) {
+    // An empty batch (N = 0 or L = 0): an empty output, running statistics untouched (PyTorch).
+    if (x.numel() == 0) return x * per_channel(weight) + per_channel(bias);
     const std::size_t count = x.numel() / features_;
     if (count <= 1)
       throw ValueError(fmt::format("{}: training needs more than one value per channel; got input shape {}", repr(),

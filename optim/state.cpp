@@ -1,5 +1,6 @@
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -84,17 +85,18 @@ void load_impl(Optimizer& opt, Scheduler* sched, const std::string& path) {
     used.insert(n);
     return it->second;
   };
-  // A required float64 scalar; NaN if missing or malformed (a problem is recorded).
-  auto get_scalar = [&](const std::string& n) {
+  // A required float64 scalar (which may hold any value, NaN included); nullopt if missing or
+  // malformed (a problem is recorded).
+  auto get_scalar = [&](const std::string& n) -> std::optional<double> {
     const Tensor* t = find(n);
     if (!t) {
       problems.push_back(fmt::format("missing {}", q(n)));
-      return std::nan("");
+      return std::nullopt;
     }
     if (!is_scalar(*t)) {
       problems.push_back(fmt::format("entry {} should be a float64 scalar, the file holds {} of shape {}", q(n),
                                      dtype_name(t->dtype()), shape_str(t->shape())));
-      return std::nan("");
+      return std::nullopt;
     }
     return t->item();
   };
@@ -107,9 +109,16 @@ void load_impl(Optimizer& opt, Scheduler* sched, const std::string& path) {
       if (e.name.ends_with(".lr") && !e.name.starts_with("scheduler.") && e.tensor.shape().empty())
         throw ValueError(fmt::format("load_state: '{}' holds {} optimizer state, not {} state", path,
                                      q(e.name.substr(0, e.name.size() - 3)), name));
-  const double lr = get_scalar(fmt::format("{}.lr", name));
-  if (!std::isnan(lr) || by_name.contains(fmt::format("{}.lr", name)))
-    if (!(lr >= 0)) problems.push_back(fmt::format("entry {} = {} is not a valid learning rate", q(fmt::format("{}.lr", name)), lr));
+  const std::optional<double> lr = get_scalar(fmt::format("{}.lr", name));
+  // set_lr's own rule, checked now: set_lr runs last, when nothing may fail any more.
+  if (lr) {
+    try {
+      check_option(name, "lr", *lr, 0.0);
+    } catch (const ValueError& e) {
+      problems.push_back(fmt::format("entry {} = {} is not a valid learning rate ({})", q(fmt::format("{}.lr", name)),
+                                     *lr, e.what()));
+    }
+  }
   for (std::size_t i = 0; i < params.size(); ++i) {
     const std::string n = param_shape_name(name, i);
     const Tensor* t = find(n);
@@ -143,24 +152,23 @@ void load_impl(Optimizer& opt, Scheduler* sched, const std::string& path) {
     }
     for (std::size_t k = 0; k < slots.counts.size(); ++k) {
       const std::string n = slot_name(name, i, slots.counts[k].first);
-      const double v = get_scalar(n);
-      if (std::isnan(v)) continue;
-      if (!is_count(v)) problems.push_back(fmt::format("entry {} = {} is not a count", q(n), v));
-      else new_counts[k][i] = static_cast<std::size_t>(v);
+      const std::optional<double> v = get_scalar(n);
+      if (!v) continue;
+      if (!is_count(*v)) problems.push_back(fmt::format("entry {} = {} is not a count", q(n), *v));
+      else new_counts[k][i] = static_cast<std::size_t>(*v);
     }
   }
 
-  SchedulerState sched_state;
+  // Schedule fields as doubles; converted to the state (counts to integers) only once every one
+  // has passed its check (a NaN or huge count converted to an integer is undefined behaviour).
+  std::vector<double> sched_v;
   if (sched) {
-    std::vector<double> v;
     for (const auto& f : kSchedFields) {
       const std::string n = sched_prefix(*sched) + f.name;
-      const double x = get_scalar(n);
-      if (f.integral && !std::isnan(x) && !is_count(x)) problems.push_back(fmt::format("entry {} = {} is not a count", q(n), x));
-      v.push_back(x);
+      const std::optional<double> x = get_scalar(n);
+      if (x && f.integral && !is_count(*x)) problems.push_back(fmt::format("entry {} = {} is not a count", q(n), *x));
+      sched_v.push_back(x.value_or(0));
     }
-    sched_state = {static_cast<std::int64_t>(v[0]), v[1], v[2], v[3], static_cast<std::int64_t>(v[4]),
-                   static_cast<std::int64_t>(v[5])};
   }
 
   std::vector<std::string> unexpected;
@@ -183,6 +191,8 @@ void load_impl(Optimizer& opt, Scheduler* sched, const std::string& path) {
   // Everything checked. The schedule validates its own values (throwing before any change);
   // after it, nothing left can fail.
   if (sched) {
+    const SchedulerState sched_state{static_cast<std::int64_t>(sched_v[0]), sched_v[1], sched_v[2], sched_v[3],
+                                     static_cast<std::int64_t>(sched_v[4]), static_cast<std::int64_t>(sched_v[5])};
     try {
       sched->load_state(sched_state);
     } catch (const ValueError& e) {
@@ -191,7 +201,7 @@ void load_impl(Optimizer& opt, Scheduler* sched, const std::string& path) {
   }
   for (std::size_t k = 0; k < slots.tensors.size(); ++k) slots.tensors[k].second->swap(new_tensors[k]);
   for (std::size_t k = 0; k < slots.counts.size(); ++k) slots.counts[k].second->swap(new_counts[k]);
-  opt.set_lr(lr);
+  opt.set_lr(*lr);
 }
 
 }  // namespace

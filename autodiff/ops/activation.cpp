@@ -36,7 +36,8 @@ Tensor softmax_like(const Tensor& x, int dim, const char* op, Op id, bool log) {
       for_each_slice<T>(x, d, out.impl()->data<T>(), [log](const T* in, T* o, std::size_t n, std::size_t st) {
         T mx = -std::numeric_limits<T>::infinity();
         for (std::size_t k = 0; k < n; ++k) mx = std::max(mx, in[k * st]);
-        if (std::isinf(mx)) mx = 0;  // all -inf (or +inf) slices: leave the arithmetic to IEEE
+        // No special case for infinite maxima (PyTorch has none): a slice holding +inf, or only
+        // -inf, gives NaN everywhere (inf - inf), as torch.softmax / log_softmax do.
         double total = 0;
         for (std::size_t k = 0; k < n; ++k) total += std::exp(static_cast<double>(in[k * st] - mx));
         if (log) {
@@ -49,7 +50,7 @@ Tensor softmax_like(const Tensor& x, int dim, const char* op, Op id, bool log) {
     });
   }
   if (Context* ctx = record(id, out, {&x})) {
-    ctx->save_for_backward({out});
+    ctx->save(out);
     ctx->dim = x.dim() == 0 ? 0 : static_cast<int>(kernels::wrap_dim(dim, x.dim(), op, x.shape()));
   }
   return out;
@@ -62,51 +63,64 @@ Tensor positive_mask(const Tensor& x) {
 
 }  // namespace
 
-Tensor sigmoid(const Tensor& x) {
+Tensor sigmoid(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "sigmoid", [](auto v) {
     using T = decltype(v);
     if (v >= 0) return T(1) / (T(1) + std::exp(-v));
     const T e = std::exp(v);
     return e / (T(1) + e);
   });
-  if (Context* ctx = record(Op::Sigmoid, out, {&x})) ctx->save_for_backward({out});
+  if (Context* ctx = record(Op::Sigmoid, out, {&x})) ctx->save(out);
   return out;
 }
 
-Tensor tanh(const Tensor& x) {
+Tensor tanh(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "tanh", [](auto v) { return std::tanh(v); });
-  if (Context* ctx = record(Op::Tanh, out, {&x})) ctx->save_for_backward({out});
+  if (Context* ctx = record(Op::Tanh, out, {&x})) ctx->save(out);
   return out;
 }
 
-Tensor relu(const Tensor& x) {
+Tensor relu(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "relu", [](auto v) { return v > 0 ? v : decltype(v)(0); });
-  if (Context* ctx = record(Op::Relu, out, {&x})) ctx->save_for_backward({out});
+  if (Context* ctx = record(Op::Relu, out, {&x})) ctx->save(out);
   return out;
 }
 
-Tensor step(const Tensor& x) {
+Tensor step(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "step", [](auto v) { return v > 0 ? decltype(v)(1) : decltype(v)(0); });
   record(Op::Step, out, {&x});
   return out;
 }
 
-Tensor softmax(const Tensor& x, int dim) { return softmax_like(x, dim, "softmax", Op::Softmax, false); }
-Tensor log_softmax(const Tensor& x, int dim) { return softmax_like(x, dim, "log_softmax", Op::LogSoftmax, true); }
+Tensor softmax(const Tensor& x, int dim, SourceSite site) {
+  SiteScope site_scope(site);
+  return softmax_like(x, dim, "softmax", Op::Softmax, false);
+}
+Tensor log_softmax(const Tensor& x, int dim, SourceSite site) {
+  SiteScope site_scope(site);
+  return softmax_like(x, dim, "log_softmax", Op::LogSoftmax, true);
+}
 
-Tensor leaky_relu(const Tensor& x, double slope) {
+Tensor leaky_relu(const Tensor& x, double slope, SourceSite site) {
+  SiteScope site_scope(site);
   if (!x.defined()) throw ValueError("leaky_relu: undefined tensor");
   return where(positive_mask(x), x, x * slope);
 }
 
-Tensor elu(const Tensor& x, double alpha) {
+Tensor elu(const Tensor& x, double alpha, SourceSite site) {
+  SiteScope site_scope(site);
   if (!x.defined()) throw ValueError("elu: undefined tensor");
   // exp only sees the non-positive part, so large x cannot overflow into inf·0 in backward.
   const Tensor negative_part = clamp(x, -std::numeric_limits<double>::infinity(), 0.0);
   return where(positive_mask(x), x, alpha * (exp(negative_part) - 1.0));
 }
 
-Tensor prelu(const Tensor& x, const Tensor& weight) {
+Tensor prelu(const Tensor& x, const Tensor& weight, SourceSite site) {
+  SiteScope site_scope(site);
   if (!x.defined() || !weight.defined()) throw ValueError("prelu: undefined operand");
   if (weight.dim() != 1)
     throw ShapeError(fmt::format("prelu: weight must be 1-D ({{1}} or {{C}}); got shape {}", shape_str(weight.shape())));
@@ -124,7 +138,8 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
   return where(positive_mask(x), x, w * x);
 }
 
-Tensor identity(const Tensor& x) {
+Tensor identity(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   if (!x.defined()) throw ValueError("identity: undefined tensor");
   return x;
 }

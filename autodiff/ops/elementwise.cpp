@@ -1,6 +1,9 @@
 // Elementwise ops: arithmetic, math, comparisons, where, casts.
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -29,14 +32,35 @@ std::pair<Tensor, Tensor> promoted(const Tensor& a, const Tensor& b, const char*
 
 template <class F>
 Tensor binary_forward(const Tensor& a, const Tensor& b, const char* op, F f) {
-  Tensor out = kernels::empty(kernels::broadcast_shapes(a.shape(), b.shape(), op), a.dtype());
+  Tensor out = kernels::empty(a.shape() == b.shape() ? a.shape() : kernels::broadcast_shapes(a.shape(), b.shape(), op),
+                              a.dtype());
   dispatch(a.dtype(), [&]<class T>() { kernels::binary_map<T>(a, b, out, f); });
   return out;
 }
 
+// NOTE [ Scalar operands ]
+// `x * 0.5` runs as mul(x, s) with s a 0-D constant tensor of x's dtype. The last few such
+// constants are kept per thread and handed out again, so a loop of scalar arithmetic allocates
+// no tensor for its constants. Sharing is invisible: the constant is an internal input that
+// needs no gradient and that nothing writes (an entry whose version moved is not reused).
 Tensor scalar_like(const Tensor& t, double v) {
   if (!t.defined()) throw ValueError("scalar arithmetic on an undefined tensor");
-  return full({}, v, t.dtype());
+  struct Entry {
+    std::uint64_t bits;
+    Dtype dtype;
+    std::uint64_t version;
+    Tensor value;
+  };
+  constexpr std::size_t kEntries = 8;
+  thread_local std::array<Entry, kEntries> cache;
+  thread_local std::size_t next = 0;
+  const auto bits = std::bit_cast<std::uint64_t>(v);  // tells -0.0 from 0.0, each NaN from the others
+  for (const Entry& e : cache)
+    if (e.value.defined() && e.bits == bits && e.dtype == t.dtype() && e.version == e.value.impl()->storage->version)
+      return e.value;
+  Tensor s = full({}, v, t.dtype());
+  cache[next++ % kEntries] = Entry{bits, t.dtype(), s.impl()->storage->version, s};
+  return s;
 }
 
 // Comparison kernels produce constants: no graph.
@@ -50,56 +74,62 @@ Tensor compare(const Tensor& a0, const Tensor& b0, const char* op, F f) {
 }  // namespace
 
 // ------------------------------------------------------------------------------- arithmetic
-Tensor add(const Tensor& a0, const Tensor& b0) {
+Tensor add(const Tensor& a0, const Tensor& b0, SourceSite site) {
+  SiteScope site_scope(site);
   auto [a, b] = promoted(a0, b0, "add");
   Tensor out = binary_forward(a, b, "add", [](auto x, auto y) { return x + y; });
   record(Op::Add, out, {&a, &b});
   return out;
 }
 
-Tensor sub(const Tensor& a0, const Tensor& b0) {
+Tensor sub(const Tensor& a0, const Tensor& b0, SourceSite site) {
+  SiteScope site_scope(site);
   auto [a, b] = promoted(a0, b0, "sub");
   Tensor out = binary_forward(a, b, "sub", [](auto x, auto y) { return x - y; });
   record(Op::Sub, out, {&a, &b});
   return out;
 }
 
-Tensor mul(const Tensor& a0, const Tensor& b0) {
+Tensor mul(const Tensor& a0, const Tensor& b0, SourceSite site) {
+  SiteScope site_scope(site);
   auto [a, b] = promoted(a0, b0, "mul");
   Tensor out = binary_forward(a, b, "mul", [](auto x, auto y) { return x * y; });
-  if (Context* ctx = record(Op::Mul, out, {&a, &b})) ctx->save_for_backward({a, b});
+  if (Context* ctx = record(Op::Mul, out, {&a, &b})) ctx->save(a, b);
   return out;
 }
 
-Tensor div(const Tensor& a0, const Tensor& b0) {
+Tensor div(const Tensor& a0, const Tensor& b0, SourceSite site) {
+  SiteScope site_scope(site);
   auto [a, b] = promoted(a0, b0, "div");
   Tensor out = binary_forward(a, b, "div", [](auto x, auto y) { return x / y; });
-  if (Context* ctx = record(Op::Div, out, {&a, &b})) ctx->save_for_backward({a, b});
+  if (Context* ctx = record(Op::Div, out, {&a, &b})) ctx->save(a, b);
   return out;
 }
 
-Tensor neg(const Tensor& a) {
+Tensor neg(const Tensor& a, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(a, "neg", [](auto x) { return -x; });
   record(Op::Neg, out, {&a});
   return out;
 }
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor operator+(const Tensor& a, double b) { return add(a, scalar_like(a, b)); }
-Tensor operator+(double a, const Tensor& b) { return add(scalar_like(b, a), b); }
-Tensor operator-(const Tensor& a, double b) { return sub(a, scalar_like(a, b)); }
-Tensor operator-(double a, const Tensor& b) { return sub(scalar_like(b, a), b); }
-Tensor operator*(const Tensor& a, double b) { return mul(a, scalar_like(a, b)); }
-Tensor operator*(double a, const Tensor& b) { return mul(scalar_like(b, a), b); }
-Tensor operator/(const Tensor& a, double b) { return div(a, scalar_like(a, b)); }
-Tensor operator/(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
+Tensor operator+(const Tensor& a, SitedTensor b) { return add(a, b.tensor, b.site); }
+Tensor operator-(const Tensor& a, SitedTensor b) { return sub(a, b.tensor, b.site); }
+Tensor operator*(const Tensor& a, SitedTensor b) { return mul(a, b.tensor, b.site); }
+Tensor operator/(const Tensor& a, SitedTensor b) { return div(a, b.tensor, b.site); }
+Tensor operator-(SitedTensor a) { return neg(a.tensor, a.site); }
+Tensor operator+(SitedTensor a, double b) { return add(a.tensor, scalar_like(a.tensor, b), a.site); }
+Tensor operator+(double a, SitedTensor b) { return add(scalar_like(b.tensor, a), b.tensor, b.site); }
+Tensor operator-(SitedTensor a, double b) { return sub(a.tensor, scalar_like(a.tensor, b), a.site); }
+Tensor operator-(double a, SitedTensor b) { return sub(scalar_like(b.tensor, a), b.tensor, b.site); }
+Tensor operator*(SitedTensor a, double b) { return mul(a.tensor, scalar_like(a.tensor, b), a.site); }
+Tensor operator*(double a, SitedTensor b) { return mul(scalar_like(b.tensor, a), b.tensor, b.site); }
+Tensor operator/(SitedTensor a, double b) { return div(a.tensor, scalar_like(a.tensor, b), a.site); }
+Tensor operator/(double a, SitedTensor b) { return div(scalar_like(b.tensor, a), b.tensor, b.site); }
 
 // ------------------------------------------------------------------------------------- math
-Tensor pow(const Tensor& x, double p) {
+Tensor pow(const Tensor& x, double p, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "pow", [p](auto v) {
     using T = decltype(v);
     if (p == 2) return v * v;
@@ -108,37 +138,42 @@ Tensor pow(const Tensor& x, double p) {
     return static_cast<T>(std::pow(v, static_cast<T>(p)));
   });
   if (Context* ctx = record(Op::Pow, out, {&x})) {
-    ctx->save_for_backward({x});
+    ctx->save(x);
     ctx->scalar = p;
   }
   return out;
 }
 
-Tensor exp(const Tensor& x) {
+Tensor exp(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "exp", [](auto v) { return std::exp(v); });
-  if (Context* ctx = record(Op::Exp, out, {&x})) ctx->save_for_backward({out});
+  if (Context* ctx = record(Op::Exp, out, {&x})) ctx->save(out);
   return out;
 }
 
-Tensor log(const Tensor& x) {
+Tensor log(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "log", [](auto v) { return std::log(v); });
-  if (Context* ctx = record(Op::Log, out, {&x})) ctx->save_for_backward({x});
+  if (Context* ctx = record(Op::Log, out, {&x})) ctx->save(x);
   return out;
 }
 
-Tensor sqrt(const Tensor& x) {
+Tensor sqrt(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "sqrt", [](auto v) { return std::sqrt(v); });
-  if (Context* ctx = record(Op::Sqrt, out, {&x})) ctx->save_for_backward({out});
+  if (Context* ctx = record(Op::Sqrt, out, {&x})) ctx->save(out);
   return out;
 }
 
-Tensor abs(const Tensor& x) {
+Tensor abs(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   Tensor out = kernels::unary_op(x, "abs", [](auto v) { return std::abs(v); });
-  if (Context* ctx = record(Op::Abs, out, {&x})) ctx->save_for_backward({x});
+  if (Context* ctx = record(Op::Abs, out, {&x})) ctx->save(x);
   return out;
 }
 
-Tensor clamp(const Tensor& x, double lo, double hi) {
+Tensor clamp(const Tensor& x, double lo, double hi, SourceSite site) {
+  SiteScope site_scope(site);
   if (std::isnan(lo) || std::isnan(hi) || lo > hi)
     throw ValueError(fmt::format("clamp: lo = {} must not exceed hi = {}", lo, hi));
   Tensor out = kernels::unary_op(x, "clamp", [lo, hi](auto v) {
@@ -146,34 +181,38 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
     return std::isnan(v) ? v : std::min(std::max(v, static_cast<T>(lo)), static_cast<T>(hi));
   });
   if (Context* ctx = record(Op::Clamp, out, {&x})) {
-    ctx->save_for_backward({x});
+    ctx->save(x);
     ctx->scalar = lo;
     ctx->scalar2 = hi;
   }
   return out;
 }
 
-Tensor maximum(const Tensor& a0, const Tensor& b0) {
+Tensor maximum(const Tensor& a0, const Tensor& b0, SourceSite site) {
+  SiteScope site_scope(site);
   auto [a, b] = promoted(a0, b0, "maximum");
   Tensor out = binary_forward(a, b, "maximum", [](auto x, auto y) {
     return std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y);
   });
-  if (Context* ctx = record(Op::Maximum, out, {&a, &b})) ctx->save_for_backward({a, b});
+  if (Context* ctx = record(Op::Maximum, out, {&a, &b})) ctx->save(a, b);
   return out;
 }
 
-Tensor minimum(const Tensor& a0, const Tensor& b0) {
+Tensor minimum(const Tensor& a0, const Tensor& b0, SourceSite site) {
+  SiteScope site_scope(site);
   auto [a, b] = promoted(a0, b0, "minimum");
   Tensor out = binary_forward(a, b, "minimum", [](auto x, auto y) {
     return std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y);
   });
-  if (Context* ctx = record(Op::Minimum, out, {&a, &b})) ctx->save_for_backward({a, b});
+  if (Context* ctx = record(Op::Minimum, out, {&a, &b})) ctx->save(a, b);
   return out;
 }
 
-Tensor where(const Tensor& mask, const Tensor& a0, const Tensor& b0) {
+Tensor where(const Tensor& mask, const Tensor& a0, const Tensor& b0, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(mask, "where");
-  auto [a, b] = promoted(a0, b0, "where");
+  const auto ab = promoted(a0, b0, "where");  // no structured binding: clang 14 cannot capture one
+  const Tensor &a = ab.first, &b = ab.second;   // in a lambda
   const Shape shape = kernels::broadcast_shapes(
       mask.shape(), kernels::broadcast_shapes(a.shape(), b.shape(), "where"), "where");
   Tensor out = kernels::empty(shape, a.dtype());
@@ -191,7 +230,7 @@ Tensor where(const Tensor& mask, const Tensor& a0, const Tensor& b0) {
       });
     });
   });
-  if (Context* ctx = record(Op::Where, out, {&mask, &a, &b})) ctx->save_for_backward({mask.detach()});
+  if (Context* ctx = record(Op::Where, out, {&mask, &a, &b})) ctx->save(mask.detach());
   return out;
 }
 
@@ -209,7 +248,8 @@ Tensor isfinite(const Tensor& a) {
 }
 
 // ------------------------------------------------------------------------------------ casts
-Tensor to(const Tensor& x, Dtype dtype) {
+Tensor to(const Tensor& x, Dtype dtype, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "to");
   if (x.dtype() == dtype) return x;
   Tensor out = kernels::empty(x.shape(), dtype);

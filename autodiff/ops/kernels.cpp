@@ -7,6 +7,7 @@
 namespace xg::kernels {
 
 Tensor empty(const Shape& shape, Dtype dtype) { return Tensor(make_impl(shape, dtype)); }
+Tensor empty(Shape&& shape, Dtype dtype) { return Tensor(make_impl(std::move(shape), dtype)); }
 
 std::size_t wrap_dim(int dim, std::size_t ndim, std::string_view op, const Shape& shape) {
   const long n = static_cast<long>(ndim);

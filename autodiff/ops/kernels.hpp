@@ -14,6 +14,7 @@ namespace xg::kernels {
 
 /// A fresh, uninitialised tensor.
 Tensor empty(const Shape& shape, Dtype dtype);
+Tensor empty(Shape&& shape, Dtype dtype);
 
 /// Normalises a possibly negative dim against `ndim`; ShapeError naming `op` if out of range.
 std::size_t wrap_dim(int dim, std::size_t ndim, std::string_view op, const Shape& shape);

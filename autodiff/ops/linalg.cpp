@@ -44,7 +44,8 @@ MatrixView view_of(const Tensor& t, const char* which, const Tensor& a, const Te
 
 }  // namespace
 
-Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb) {
+Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb, SourceSite site) {
+  SiteScope site_scope(site);
   if (!a0.defined() || !b0.defined()) throw ValueError("matmul: undefined operand");
   init_blas_threads();
   Tensor a = a0, b = b0;
@@ -62,7 +63,7 @@ Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb) {
   if (va.batch != vb.batch && va.batch != 1 && vb.batch != 1)
     throw ShapeError(fmt::format("matmul: batch sizes of shapes {} and {} do not broadcast ({} vs {})",
                                  shape_str(a.shape()), shape_str(b.shape()), va.batch, vb.batch));
-  const std::size_t batch = std::max(va.batch, vb.batch);
+  const std::size_t batch = va.batch == 1 ? vb.batch : va.batch;  // a batch of 1 stretches, also to 0
   const bool batched = va.batched || vb.batched;
   Tensor out = kernels::empty(batched ? Shape{batch, m, n} : Shape{m, n}, a.dtype());
   dispatch(a.dtype(), [&]<class T>() {
@@ -81,14 +82,15 @@ Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb) {
     }
   });
   if (Context* ctx = record(Op::Matmul, out, {&a, &b})) {
-    ctx->save_for_backward({a, b});
+    ctx->save(a, b);
     ctx->flag = ta;
     ctx->flag2 = tb;
   }
   return out;
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a, const Tensor& b, SourceSite site) {
+  SiteScope site_scope(site);
   if (!a.defined() || !b.defined()) throw ValueError("matmul: undefined operand");
   const std::size_t da = a.dim(), db = b.dim();
   if (da == 0 || db == 0 || da > 3 || db > 3)

@@ -24,7 +24,8 @@ void require_same_shape(const Tensor& a, const Tensor& b, const char* op) {
 
 namespace fused {
 
-Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<std::size_t>& labels) {
+Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<std::size_t>& labels, SourceSite site) {
+  SiteScope site_scope(site);
   if (!logits.defined()) throw ValueError("softmax_cross_entropy: undefined logits");
   if (logits.dim() != 2 || logits.shape()[0] != labels.size())
     throw ShapeError(fmt::format("softmax_cross_entropy: logits of shape {} need {} rows, one per label",
@@ -47,27 +48,31 @@ Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<std::size_t
     }
   });
   if (Context* ctx = record(Op::SoftmaxCrossEntropy, out, {&logits})) {
-    ctx->save_for_backward({logits});
+    ctx->save(logits);
     ctx->indices = labels;
   }
   return out;
 }
 
-Tensor bce_with_logits(const Tensor& x0, const Tensor& t0) {
+Tensor bce_with_logits(const Tensor& x0, const Tensor& t0, SourceSite site) {
+  SiteScope site_scope(site);
   require_same_shape(x0, t0, "binary_cross_entropy_with_logits");
   const Dtype d = promote(x0.dtype(), t0.dtype());
   const Tensor x = x0.to(d), t = t0.to(d);
   Tensor out = kernels::empty(x.shape(), d);
   dispatch(d, [&]<class T>() {
-    kernels::binary_map<T>(x, t, out, [](T v, T y) {  // max(x, 0) − x·t + log(1 + e^−|x|)
-      return std::max(v, T(0)) - v * y + std::log1p(std::exp(-std::abs(v)));
+    // (1 − t)·x + max(−x, 0) + log(1 + e^−|x|) (= max(x, 0) − x·t + ...): PyTorch's grouping,
+    // so that infinite logits give its results too (x = +inf, t = 0: inf; otherwise NaN).
+    kernels::binary_map<T>(x, t, out, [](T v, T y) {
+      return (1 - y) * v + std::max(-v, T(0)) + std::log1p(std::exp(-std::abs(v)));
     });
   });
-  if (Context* ctx = record(Op::BceWithLogits, out, {&x, &t})) ctx->save_for_backward({x, t});
+  if (Context* ctx = record(Op::BceWithLogits, out, {&x, &t})) ctx->save(x, t);
   return out;
 }
 
-Tensor bce(const Tensor& p0, const Tensor& t0) {
+Tensor bce(const Tensor& p0, const Tensor& t0, SourceSite site) {
+  SiteScope site_scope(site);
   require_same_shape(p0, t0, "binary_cross_entropy");
   const Dtype d = promote(p0.dtype(), t0.dtype());
   const Tensor p = p0.to(d), t = t0.to(d);
@@ -85,7 +90,7 @@ Tensor bce(const Tensor& p0, const Tensor& t0) {
       return -(y * lp + (1 - y) * lq);
     });
   });
-  if (Context* ctx = record(Op::Bce, out, {&p, &t})) ctx->save_for_backward({p, t});
+  if (Context* ctx = record(Op::Bce, out, {&p, &t})) ctx->save(p, t);
   return out;
 }
 

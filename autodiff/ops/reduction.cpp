@@ -127,7 +127,8 @@ std::size_t checked_reduce_dim(const Tensor& x, int dim, const char* op) {
 
 }  // namespace
 
-Tensor sum(const Tensor& x, std::vector<int> dims0, bool keepdim) {
+Tensor sum(const Tensor& x, std::vector<int> dims0, bool keepdim, SourceSite site) {
+  SiteScope site_scope(site);
   if (!x.defined()) throw ValueError("sum: undefined tensor");
   const std::vector<int> dims = normalize_dims(x, dims0, "sum");
   const Shape kshape = keepdim_shape(x.shape(), dims);
@@ -141,9 +142,13 @@ Tensor sum(const Tensor& x, std::vector<int> dims0, bool keepdim) {
   return out;
 }
 
-Tensor sum(const Tensor& x) { return sum(x, {}, false); }
+Tensor sum(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
+  return sum(x, {}, false);
+}
 
-Tensor mean(const Tensor& x, std::vector<int> dims0, bool keepdim) {
+Tensor mean(const Tensor& x, std::vector<int> dims0, bool keepdim, SourceSite site) {
+  SiteScope site_scope(site);
   if (!x.defined()) throw ValueError("mean: undefined tensor");
   const std::vector<int> dims = normalize_dims(x, dims0, "mean");
   std::size_t count = 1;
@@ -151,9 +156,13 @@ Tensor mean(const Tensor& x, std::vector<int> dims0, bool keepdim) {
   return sum(x, dims, keepdim) / static_cast<double>(count);
 }
 
-Tensor mean(const Tensor& x) { return mean(x, {}, false); }
+Tensor mean(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
+  return mean(x, {}, false);
+}
 
-Tensor max(const Tensor& x, int dim, bool keepdim) {
+Tensor max(const Tensor& x, int dim, bool keepdim, SourceSite site) {
+  SiteScope site_scope(site);
   const std::size_t d = checked_reduce_dim(x, dim, "max");
   Shape kshape = x.shape();
   kshape[d] = 1;
@@ -170,7 +179,7 @@ Tensor max(const Tensor& x, int dim, bool keepdim) {
     });
   });
   if (Context* ctx = record(Op::Max, out, {&x})) {
-    ctx->save_for_backward({mask});
+    ctx->save(mask);
     ctx->shape = kshape;
   }
   return out;

@@ -8,6 +8,7 @@
 #include "autodiff/grad_mode.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/ops/kernels.hpp"
+#include "autodiff/shape_check.hpp"
 
 namespace xg {
 
@@ -19,17 +20,19 @@ void require_defined(const Tensor& t, const char* op) {
 
 }  // namespace
 
-Tensor reshape(const Tensor& x, Shape shape) {
+Tensor reshape(const Tensor& x, Shape shape, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "reshape");
-  if (shape_numel(shape) != x.numel())
+  if (const std::size_t n = checked_numel("reshape", shape); n != x.numel())
     throw ShapeError(fmt::format("reshape: cannot view shape {} ({} elements) as shape {} ({} elements)",
-                                 shape_str(x.shape()), x.numel(), shape_str(shape), shape_numel(shape)));
+                                 shape_str(x.shape()), x.numel(), shape_str(shape), n));
   Tensor out(make_impl(std::move(shape), x.dtype(), x.impl()->storage));
   if (Context* ctx = record(Op::Reshape, out, {&x})) ctx->shape = x.shape();
   return out;
 }
 
-Tensor flatten(const Tensor& x, int start) {
+Tensor flatten(const Tensor& x, int start, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "flatten");
   if (x.dim() == 0) return reshape(x, {1});
   const std::size_t s = kernels::wrap_dim(start, x.dim(), "flatten", x.shape());
@@ -40,7 +43,8 @@ Tensor flatten(const Tensor& x, int start) {
   return reshape(x, shape);
 }
 
-Tensor transpose(const Tensor& x, int d0, int d1) {
+Tensor transpose(const Tensor& x, int d0, int d1, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "transpose");
   if (x.dim() == 0 && (d0 == 0 || d0 == -1) && (d1 == 0 || d1 == -1)) return x;
   const std::size_t a = kernels::wrap_dim(d0, x.dim(), "transpose", x.shape());
@@ -65,7 +69,8 @@ Tensor transpose(const Tensor& x, int d0, int d1) {
   return out;
 }
 
-Tensor t(const Tensor& x) {
+Tensor t(const Tensor& x, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "t");
   if (x.dim() < 2) return x;
   if (x.dim() > 2)
@@ -74,11 +79,13 @@ Tensor t(const Tensor& x) {
   return transpose(x, 0, 1);
 }
 
-Tensor expand(const Tensor& x, Shape shape) {
+Tensor expand(const Tensor& x, Shape shape, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "expand");
   if (kernels::broadcast_shapes(x.shape(), shape, "expand") != shape)
     throw ShapeError(fmt::format("expand: shape {} cannot be expanded to shape {}", shape_str(x.shape()),
                                  shape_str(shape)));
+  check_allocation("expand", shape, x.dtype());
   Tensor out = kernels::empty(shape, x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
     const T* in = x.impl()->data<T>();
@@ -98,7 +105,8 @@ Tensor expand(const Tensor& x, Shape shape) {
 
 Tensor Tensor::clone() const { return xg::expand(*this, shape()); }
 
-Tensor slice(const Tensor& x, int dim, std::size_t start, std::size_t end) {
+Tensor slice(const Tensor& x, int dim, std::size_t start, std::size_t end, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "slice");
   const std::size_t d = kernels::wrap_dim(dim, x.dim(), "slice", x.shape());
   if (start > end || end > x.shape()[d])
@@ -106,7 +114,8 @@ Tensor slice(const Tensor& x, int dim, std::size_t start, std::size_t end) {
                                  dim, shape_str(x.shape())));
   Shape shape = x.shape();
   shape[d] = end - start;
-  auto [outer, inner] = kernels::outer_inner(x.shape(), d);
+  const auto oi = kernels::outer_inner(x.shape(), d);  // no structured binding: clang 14 cannot
+  const std::size_t outer = oi.first, inner = oi.second;   // capture one in a lambda
   Tensor out = kernels::empty(shape, x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
     const T* in = x.impl()->data<T>();
@@ -123,7 +132,8 @@ Tensor slice(const Tensor& x, int dim, std::size_t start, std::size_t end) {
   return out;
 }
 
-Tensor concat(std::vector<Tensor> tensors0, int dim) {
+Tensor concat(std::vector<Tensor> tensors0, int dim, SourceSite site) {
+  SiteScope site_scope(site);
   if (tensors0.empty()) throw ValueError("concat: needs at least one tensor");
   Dtype dtype = kFloat32;
   for (const auto& t : tensors0) {
@@ -147,7 +157,8 @@ Tensor concat(std::vector<Tensor> tensors0, int dim) {
                                    fmt::join(shapes, ", "), dim));
     shape[d] += t.shape()[d];
   }
-  auto [outer, inner] = kernels::outer_inner(shape, d);
+  const auto oi = kernels::outer_inner(shape, d);  // no structured binding: clang 14 cannot
+  const std::size_t outer = oi.first, inner = oi.second;   // capture one in a lambda
   Tensor out = kernels::empty(shape, dtype);
   Shape sizes;
   dispatch(dtype, [&]<class T>() {
@@ -172,7 +183,8 @@ Tensor concat(std::vector<Tensor> tensors0, int dim) {
   return out;
 }
 
-Tensor index_select(const Tensor& x, int dim, const std::vector<std::size_t>& index) {
+Tensor index_select(const Tensor& x, int dim, const std::vector<std::size_t>& index, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(x, "index_select");
   const std::size_t d = kernels::wrap_dim(dim, x.dim(), "index_select", x.shape());
   const std::size_t n = x.shape()[d];
@@ -182,7 +194,8 @@ Tensor index_select(const Tensor& x, int dim, const std::vector<std::size_t>& in
                                    shape_str(x.shape())));
   Shape shape = x.shape();
   shape[d] = index.size();
-  auto [outer, inner] = kernels::outer_inner(x.shape(), d);
+  const auto oi = kernels::outer_inner(x.shape(), d);  // no structured binding: clang 14 cannot
+  const std::size_t outer = oi.first, inner = oi.second;   // capture one in a lambda
   Tensor out = kernels::empty(shape, x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
     const T* in = x.impl()->data<T>();
@@ -199,7 +212,8 @@ Tensor index_select(const Tensor& x, int dim, const std::vector<std::size_t>& in
   return out;
 }
 
-Tensor index_add(const Tensor& src, int dim, const std::vector<std::size_t>& index, std::size_t size) {
+Tensor index_add(const Tensor& src, int dim, const std::vector<std::size_t>& index, std::size_t size, SourceSite site) {
+  SiteScope site_scope(site);
   require_defined(src, "index_add");
   const std::size_t d = kernels::wrap_dim(dim, src.dim(), "index_add", src.shape());
   if (src.shape()[d] != index.size())
@@ -210,7 +224,8 @@ Tensor index_add(const Tensor& src, int dim, const std::vector<std::size_t>& ind
       throw ValueError(fmt::format("index_add: index {} is out of range for a target extent of {}", i, size));
   Shape shape = src.shape();
   shape[d] = size;
-  auto [outer, inner] = kernels::outer_inner(src.shape(), d);
+  const auto oi = kernels::outer_inner(src.shape(), d);  // no structured binding: clang 14 cannot
+  const std::size_t outer = oi.first, inner = oi.second;   // capture one in a lambda
   Tensor out = zeros(shape, src.dtype());
   dispatch(src.dtype(), [&]<class T>() {
     const T* in = src.impl()->data<T>();

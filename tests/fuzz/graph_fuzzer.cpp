@@ -6,6 +6,7 @@
 #include "graph_fuzzer.hpp"
 
 #include "op_registry.hpp"
+#include <autodiff/ops/linear.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -467,6 +468,17 @@ class Builder {
     const Shape sa = values_[a].shape();
     if (sa.empty() || sa.size() > 3) return false;
     const std::size_t k = sa.back();
+    if (chance(0.3)) {
+      // The fused affine map x·Wᵀ + b, with a new weight {out, k} and a bias {out} or none.
+      const std::size_t out = 1 + below(3);
+      const std::size_t w = add_leaf({out, k});
+      if (chance(0.3))
+        return add_step(fmt::format("fused::linear({}, {}, Tensor())", name(a), name(w)), {a, w},
+                        [a, w](const std::vector<Tensor>& v) { return fused::linear(v[a], v[w], Tensor()); });
+      const std::size_t b = add_leaf({out});
+      return add_step(fmt::format("fused::linear({}, {}, {})", name(a), name(w), name(b)), {a, w, b},
+                      [a, w, b](const std::vector<Tensor>& v) { return fused::linear(v[a], v[w], v[b]); });
+    }
     // A right operand {k, n} (or {k}): an earlier value if one fits, else a new leaf.
     std::optional<std::size_t> b;
     for (int i = 0; i < 8 && !b; ++i) {
