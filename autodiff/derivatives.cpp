@@ -109,8 +109,9 @@ Grads concat_backward(Context& c, const Tensor& g) {
   return out;
 }
 
-// (softmax(x) − onehot(y))·g per row. Without create_graph a direct kernel (no one-hot tensor);
-// with it, the same formula from differentiable ops.
+// (softmax(x) − onehot(y))·g per row. Without create_graph a direct kernel on the probabilities
+// the forward saved (no one-hot tensor, no exponentials); with it, the same formula from
+// differentiable ops on the logits.
 Grads softmax_cross_entropy_backward(Context& c, const Tensor& g) {
   const Tensor x = c.saved(0);
   const std::size_t n = x.shape()[0], k = x.shape()[1];
@@ -121,11 +122,14 @@ Grads softmax_cross_entropy_backward(Context& c, const Tensor& g) {
     });
     return {(softmax(x, 1) - onehot) * reshape(g, {n, 1})};
   }
-  Tensor out = softmax(x, 1);
+  const Tensor p = c.saved(1);
+  Tensor out = empty(x.shape(), x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
-    T* o = out.data_ptr<T>();
+    const T* pp = p.data_ptr<T>();
     const T* gi = g.data_ptr<T>();
+    T* o = out.data_ptr<T>();
     for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j < k; ++j) o[i * k + j] = pp[i * k + j];
       o[i * k + c.indices[i]] -= 1;
       for (std::size_t j = 0; j < k; ++j) o[i * k + j] *= gi[i];
     }

@@ -10,15 +10,9 @@
 
 namespace xg {
 
-TensorImpl& Tensor::checked() const {
-  if (!impl_) throw ValueError("operation on an undefined tensor (default-constructed xg::Tensor)");
-  return *impl_;
+void Tensor::throw_undefined() {
+  throw ValueError("operation on an undefined tensor (default-constructed xg::Tensor)");
 }
-
-const Shape& Tensor::shape() const { return checked().shape; }
-std::size_t Tensor::dim() const { return checked().shape.size(); }
-std::size_t Tensor::numel() const { return checked().numel; }
-Dtype Tensor::dtype() const { return checked().dtype; }
 
 double Tensor::item() const {
   const auto& impl = checked();

@@ -153,11 +153,28 @@ class Tensor {
 
  private:
   TensorImpl& checked() const;  // GraphError-free "undefined tensor" check -> ValueError
+  [[noreturn]] static void throw_undefined();
   std::shared_ptr<TensorImpl> impl_;
 };
 
 /// PyTorch-style repr: `tensor([[1.0000, 2.0000]], dtype=float64, grad_fn=<mul>)`.
 std::ostream& operator<<(std::ostream&, const Tensor&);
 std::string to_string(const Tensor&);
+
+}  // namespace xg
+
+#include "autodiff/tensor_impl.hpp"
+
+namespace xg {
+
+// The metadata accessors are inline: every op reads them several times.
+inline TensorImpl& Tensor::checked() const {
+  if (!impl_) throw_undefined();
+  return *impl_;
+}
+inline const Shape& Tensor::shape() const { return checked().shape; }
+inline std::size_t Tensor::dim() const { return checked().shape.size(); }
+inline std::size_t Tensor::numel() const { return checked().numel; }
+inline Dtype Tensor::dtype() const { return checked().dtype; }
 
 }  // namespace xg

@@ -98,7 +98,11 @@ target_of() {
 
 blas="$(field blas <"$raw" | sort -u | tr '\n' ' ')"
 echo
-echo "==> medians over $rounds rounds; OpenBLAS kernel: $blas(one name: both engines ran the same)"
+if [ "$(field blas <"$raw" | sort -u | wc -l)" -eq 1 ]; then
+  echo "==> medians over $rounds rounds; OpenBLAS kernel: ${blas}(both engines ran the same)"
+else
+  echo "==> medians over $rounds rounds; WARNING: the runs used different OpenBLAS kernels: $blas"
+fi
 echo "    time = process CPU time per step (op-chain: per op); ratio = median over rounds of xgrad ÷ libtorch"
 printf '%-12s %13s %13s %7s %7s %4s %8s %16s %s\n' workload xgrad libtorch ratio target met gflops rss_MiB_x/t loss_last_x/t
 for w in "${workloads[@]}"; do
@@ -120,3 +124,10 @@ for w in "${workloads[@]}"; do
       'function num(v) { return v == "-" ? sprintf("%10s", "-") : sprintf("%10.2f", v) }
        BEGIN { printf "%-12s %s %s %s %s %7s %7s %4s %8.2f %16s %s\n", w, num(xm), u, num(tm), u, r, t, m, g, rss, loss }'
 done
+
+# Peak memory on mlp-wide: xgrad's should be at most a third of libtorch's.
+x_rss="$(grep "^workload=mlp-wide engine=xgrad " "$raw" | field peak_rss_mib | median)"
+t_rss="$(grep "^workload=mlp-wide engine=libtorch " "$raw" | field peak_rss_mib | median)"
+if [ "$x_rss" != - ] && [ "$t_rss" != - ]; then
+  awk -v x="$x_rss" -v t="$t_rss" 'BEGIN { printf "==> mlp-wide peak RSS: xgrad %.1f MiB, libtorch %.1f MiB: %.2f of it (target <= 0.33: %s)\n", x, t, x / t, (x <= t / 3) ? "yes" : "NO" }'
+fi

@@ -10,6 +10,7 @@
 #include "autodiff/grad_mode.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/ops/kernels.hpp"
+#include "autodiff/ops/vector_math.hpp"
 
 namespace xg {
 
@@ -65,19 +66,31 @@ Tensor positive_mask(const Tensor& x) {
 
 Tensor sigmoid(const Tensor& x, SourceSite site) {
   SiteScope site_scope(site);
-  Tensor out = kernels::unary_op(x, "sigmoid", [](auto v) {
-    using T = decltype(v);
-    if (v >= 0) return T(1) / (T(1) + std::exp(-v));
-    const T e = std::exp(v);
-    return e / (T(1) + e);
-  });
+  Tensor out;
+  if (x.defined() && x.dtype() == kFloat32) {  // vectorised (vector_math.hpp)
+    out = kernels::empty(x.shape(), kFloat32);
+    vector_math::sigmoid(x.impl()->data<float>(), out.impl()->data<float>(), x.numel());
+  } else {
+    out = kernels::unary_op(x, "sigmoid", [](auto v) {
+      using T = decltype(v);
+      if (v >= 0) return T(1) / (T(1) + std::exp(-v));
+      const T e = std::exp(v);
+      return e / (T(1) + e);
+    });
+  }
   if (Context* ctx = record(Op::Sigmoid, out, {&x})) ctx->save(out);
   return out;
 }
 
 Tensor tanh(const Tensor& x, SourceSite site) {
   SiteScope site_scope(site);
-  Tensor out = kernels::unary_op(x, "tanh", [](auto v) { return std::tanh(v); });
+  Tensor out;
+  if (x.defined() && x.dtype() == kFloat32) {  // vectorised (vector_math.hpp)
+    out = kernels::empty(x.shape(), kFloat32);
+    vector_math::tanh(x.impl()->data<float>(), out.impl()->data<float>(), x.numel());
+  } else {
+    out = kernels::unary_op(x, "tanh", [](auto v) { return std::tanh(v); });
+  }
   if (Context* ctx = record(Op::Tanh, out, {&x})) ctx->save(out);
   return out;
 }

@@ -32,7 +32,10 @@ std::pair<Tensor, Tensor> promoted(const Tensor& a, const Tensor& b, const char*
 
 template <class F>
 Tensor binary_forward(const Tensor& a, const Tensor& b, const char* op, F f) {
-  Tensor out = kernels::empty(a.shape() == b.shape() ? a.shape() : kernels::broadcast_shapes(a.shape(), b.shape(), op),
+  // Same shapes, or a 0-D operand (scalar arithmetic): the other operand's shape, no broadcast.
+  const Shape& sa = a.shape();
+  const Shape& sb = b.shape();
+  Tensor out = kernels::empty(sa == sb || sb.empty() ? sa : sa.empty() ? sb : kernels::broadcast_shapes(sa, sb, op),
                               a.dtype());
   dispatch(a.dtype(), [&]<class T>() { kernels::binary_map<T>(a, b, out, f); });
   return out;

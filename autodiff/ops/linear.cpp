@@ -61,6 +61,10 @@ void gemm_any(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, con
     return;
   }
   if (m * n * k <= kSmallGemm) return small_gemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c);
+  if (beta == T(0)) {  // one memset, then accumulate: OpenBLAS zeroes C column by column otherwise
+    std::fill_n(c, m * n, T(0));
+    beta = T(1);
+  }
   init_blas_threads();
   gemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c);
 }

@@ -3,6 +3,7 @@
 // clamped logs give 0/0 in BCE's backward). nn::functional validates and reduces.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,7 @@
 #include "autodiff/grad_mode.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/ops/kernels.hpp"
+#include "autodiff/ops/vector_math.hpp"
 
 namespace xg {
 
@@ -36,19 +38,30 @@ Tensor softmax_cross_entropy(const Tensor& logits, const std::vector<std::size_t
       throw ValueError(fmt::format("softmax_cross_entropy: label {} at position {} is out of range for {} classes",
                                    labels[i], i, c));
   Tensor out = kernels::empty({n}, logits.dtype());
+  // The softmax probabilities come out of the same exponentials; kept for backward, which then
+  // needs no exponential of its own.
+  Tensor probs = kernels::empty({n, c}, logits.dtype());
   dispatch(logits.dtype(), [&]<class T>() {
     const T* x = logits.impl()->data<T>();
     T* o = out.impl()->data<T>();
+    T* p = probs.impl()->data<T>();
     for (std::size_t i = 0; i < n; ++i) {
       const T* row = x + i * c;
+      T* e = p + i * c;
       const T mx = *std::max_element(row, row + c);
+      for (std::size_t k = 0; k < c; ++k) e[k] = row[k] - mx;
+      if constexpr (std::is_same_v<T, float>)
+        vector_math::exp(e, e, c);
+      else
+        for (std::size_t k = 0; k < c; ++k) e[k] = std::exp(e[k]);
       double total = 0;
-      for (std::size_t k = 0; k < c; ++k) total += std::exp(static_cast<double>(row[k] - mx));
+      for (std::size_t k = 0; k < c; ++k) total += e[k];
       o[i] = static_cast<T>(std::log(total) + static_cast<double>(mx) - static_cast<double>(row[labels[i]]));
+      for (std::size_t k = 0; k < c; ++k) e[k] = static_cast<T>(e[k] / total);
     }
   });
   if (Context* ctx = record(Op::SoftmaxCrossEntropy, out, {&logits})) {
-    ctx->save(logits);
+    ctx->save(logits, probs);
     ctx->indices = labels;
   }
   return out;
