@@ -60,6 +60,7 @@ fi
 
 xgrad_bin="$dir/bench/bench_xgrad"
 torch_bin="$dir/bench/bench_torch"
+floor_bin="$dir/bench/bench_floor"
 [ -x "$xgrad_bin" ] || { echo "error: $xgrad_bin is missing (run without --no-build)" >&2; exit 1; }
 engines=("$xgrad_bin")
 if [ -x "$torch_bin" ]; then engines+=("$torch_bin"); else echo "note: no bench_torch (libtorch not found): xgrad only"; fi
@@ -83,6 +84,11 @@ for ((r = 1; r <= rounds; r++)); do
       line="$("$bin" -w "$w" "${quick[@]}") round=$r"
       echo "$line" | tee -a "$raw"
     done
+    # The GEMM floor (bench_floor: the step's GEMMs and a fused update, no engine) in the same round.
+    if [ -x "$floor_bin" ] && [ "$w" != op-chain ]; then
+      line="$("$floor_bin" -w "$w" "${quick[@]}") round=$r"
+      echo "$line" | tee -a "$raw"
+    fi
   done
 done
 
@@ -124,6 +130,23 @@ for w in "${workloads[@]}"; do
       'function num(v) { return v == "-" ? sprintf("%10s", "-") : sprintf("%10.2f", v) }
        BEGIN { printf "%-12s %s %s %s %s %7s %7s %4s %8.2f %16s %s\n", w, num(xm), u, num(tm), u, r, t, m, g, rss, loss }'
 done
+
+# Where the time goes: each engine's step against the floor of its GEMMs (bench_floor).
+if [ -x "$floor_bin" ]; then
+  echo
+  echo "==> time outside the GEMMs: step time − floor (floor = the step's GEMMs through cblas + a fused update)"
+  printf '%-12s %11s %11s %11s %11s %11s\n' workload floor_us xgrad_us libtorch_us x_outside_us t_outside_us
+  for w in "${workloads[@]}"; do
+    [ "$w" = op-chain ] && continue
+    fm="$(grep "^workload=$w engine=floor " "$raw" | field us_per_step | median)"
+    xm="$(grep "^workload=$w engine=xgrad " "$raw" | field us_per_step | median)"
+    tm="$(grep "^workload=$w engine=libtorch " "$raw" | field us_per_step | median)"
+    awk -v w="$w" -v f="$fm" -v x="$xm" -v t="$tm" \
+      'function num(v) { return v == "-" ? sprintf("%11s", "-") : sprintf("%11.2f", v) }
+       function out(v) { return (v == "-" || f == "-") ? sprintf("%11s", "-") : sprintf("%11.2f", v - f) }
+       BEGIN { printf "%-12s %s %s %s %s %s\n", w, num(f), num(x), num(t), out(x), out(t) }'
+  done
+fi
 
 # Peak memory on mlp-wide: xgrad's should be at most a third of libtorch's.
 x_rss="$(grep "^workload=mlp-wide engine=xgrad " "$raw" | field peak_rss_mib | median)"
