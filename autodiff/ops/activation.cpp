@@ -2,6 +2,7 @@
 // composed forms overflow or produce 0·∞ in float32); the rest are compositions.
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -57,6 +58,17 @@ Tensor softmax_like(const Tensor& x, int dim, const char* op, Op id, bool log) {
   return out;
 }
 
+// float32 through a vectorised kernel of vector_math.hpp (out[i] = f(x[i]) over the buffer);
+// other dtypes, and the undefined-tensor error, through the scalar formula.
+template <class F>
+Tensor float32_vectorised_or(const Tensor& x, std::string_view op, void (*vectorised)(const float*, float*, std::size_t),
+                             F scalar) {
+  if (!x.defined() || x.dtype() != kFloat32) return kernels::unary_op(x, op, scalar);
+  Tensor out = kernels::empty(x.shape(), kFloat32);
+  vectorised(x.impl()->data<float>(), out.impl()->data<float>(), x.numel());
+  return out;
+}
+
 Tensor positive_mask(const Tensor& x) {
   NoGradGuard no_grad;
   return gt(x, zeros({}, x.dtype()));
@@ -66,31 +78,19 @@ Tensor positive_mask(const Tensor& x) {
 
 Tensor sigmoid(const Tensor& x, SourceSite site) {
   SiteScope site_scope(site);
-  Tensor out;
-  if (x.defined() && x.dtype() == kFloat32) {  // vectorised (vector_math.hpp)
-    out = kernels::empty(x.shape(), kFloat32);
-    vector_math::sigmoid(x.impl()->data<float>(), out.impl()->data<float>(), x.numel());
-  } else {
-    out = kernels::unary_op(x, "sigmoid", [](auto v) {
-      using T = decltype(v);
-      if (v >= 0) return T(1) / (T(1) + std::exp(-v));
-      const T e = std::exp(v);
-      return e / (T(1) + e);
-    });
-  }
+  Tensor out = float32_vectorised_or(x, "sigmoid", vector_math::sigmoid, [](auto v) {
+    using T = decltype(v);
+    if (v >= 0) return T(1) / (T(1) + std::exp(-v));
+    const T e = std::exp(v);
+    return e / (T(1) + e);
+  });
   if (Context* ctx = record(Op::Sigmoid, out, {&x})) ctx->save(out);
   return out;
 }
 
 Tensor tanh(const Tensor& x, SourceSite site) {
   SiteScope site_scope(site);
-  Tensor out;
-  if (x.defined() && x.dtype() == kFloat32) {  // vectorised (vector_math.hpp)
-    out = kernels::empty(x.shape(), kFloat32);
-    vector_math::tanh(x.impl()->data<float>(), out.impl()->data<float>(), x.numel());
-  } else {
-    out = kernels::unary_op(x, "tanh", [](auto v) { return std::tanh(v); });
-  }
+  Tensor out = float32_vectorised_or(x, "tanh", vector_math::tanh, [](auto v) { return std::tanh(v); });
   if (Context* ctx = record(Op::Tanh, out, {&x})) ctx->save(out);
   return out;
 }
