@@ -30,6 +30,8 @@
 //    (xgrad checks forward outputs too; PyTorch's anomaly mode checks backward only).
 #include <gtest/gtest.h>
 
+#include "expect_error.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -559,18 +561,7 @@ TEST(EmptyTensors, EveryRegistryCaseHasZeroSizeExpectations) {
 
 // ------------------------------------------------------------------------ targeted checks
 
-template <class E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one mentioning '" << parts.front() << "'";
-  } catch (const E& e) {
-    const std::string what = e.what();
-    for (const auto& p : parts) EXPECT_NE(what.find(p), std::string::npos) << "'" << p << "' not in: " << what;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
+using xg::testing::expect_error;
 
 TEST(EmptyTensors, CreationOps) {
   const std::vector<std::pair<const char*, Tensor>> made = {

@@ -8,6 +8,8 @@
 // The loaders' hostile files are covered by test_loader_corpus.cpp (the fuzzers' corpus).
 #include <gtest/gtest.h>
 
+#include "expect_error.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -32,19 +34,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kBig = std::size_t{1} << 32;  // {kBig, kBig}: 2^64 elements, overflows
 
-/// Runs f, expecting E whose message contains every one of `parts`.
-template <class E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one mentioning '" << parts.front() << "'";
-  } catch (const E& e) {
-    const std::string what = e.what();
-    for (const auto& p : parts) EXPECT_NE(what.find(p), std::string::npos) << "'" << p << "' not in: " << what;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
+using xg::testing::expect_error;
 
 // ------------------------------------------------------------------------ shape overflow
 
