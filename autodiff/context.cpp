@@ -59,6 +59,12 @@ TensorImpl* Context::grad_sink(std::size_t i) const {
   if (!leaf || !leaf->grad) return nullptr;
   TensorImpl* g = leaf->grad.get();
   if (g->grad_fn || g->dtype != leaf->dtype || g->shape != leaf->shape) return nullptr;
+  // A sink that is also read by the rule (an input saved for backward, or the incoming
+  // gradient, sharing storage with the .grad) would be written while it is read: no sink then.
+  const Storage* st = g->storage.get();
+  if (st == sink_reads_) return nullptr;
+  for (const auto& s : saved_)
+    if (s.data.defined() && s.data.impl()->storage.get() == st) return nullptr;
   return g;
 }
 

@@ -15,6 +15,7 @@
 namespace xg {
 
 class Node;
+struct Storage;
 struct TensorImpl;
 
 /// A tensor kept for backward. Saving a node's own output keeps only its data (not its
@@ -68,7 +69,9 @@ class Context {
   /// create_graph, no xg::grad capture, no anomaly mode); else null. A rule that adds its
   /// gradient for input i into the sink in place (e.g. a GEMM with beta = 1 straight into the
   /// weight's .grad) bumps the sink's version and returns an undefined tensor for that input;
-  /// the engine then has nothing left to deliver. Only valid while the rule runs.
+  /// the engine then has nothing left to deliver. Only valid while the rule runs. Null too when
+  /// the .grad shares storage with a saved tensor or with the incoming gradient (say
+  /// `lin(lin.weight.grad())`): a GEMM must never write the buffer it reads.
   TensorImpl* grad_sink(std::size_t i) const;
 
   // Fast attribute slots for the built-in rules (no string lookup on the hot path).
@@ -103,6 +106,7 @@ class Context {
   Node* node_ = nullptr;          // the owning node
   bool released_ = false;         // saved tensors freed by a backward without retain_graph
   bool sinks_open_ = false;       // the engine allows grad_sink while this node's rule runs
+  const Storage* sink_reads_ = nullptr;  // the storage of the gradient the running rule reads
 };
 
 }  // namespace xg

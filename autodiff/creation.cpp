@@ -1,6 +1,8 @@
 // Tensor creation and the global random generator.
 #include <cmath>
+#include <limits>
 #include <mutex>
+#include <utility>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -149,7 +151,16 @@ void manual_seed(std::uint64_t seed) {
 }
 
 Tensor uniform(Shape shape, double lo, double hi, Dtype dtype) {
+  // PyTorch's checks: finite bounds within the dtype's range, lo ≤ hi, and hi − lo finite in
+  // the dtype (else the samples are inf or NaN).
+  const double limit = dtype == kFloat32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  for (const auto& [name, v] : {std::pair{"lo", lo}, std::pair{"hi", hi}})
+    if (!(std::abs(v) <= limit))
+      throw ValueError(fmt::format("uniform: {} = {} is not a finite {} value", name, v, dtype_name(dtype)));
   if (!(lo <= hi)) throw ValueError(fmt::format("uniform: lo = {} must not exceed hi = {}", lo, hi));
+  if (!(hi - lo <= limit))
+    throw ValueError(fmt::format("uniform: hi - lo = {} - ({}) exceeds the largest {} ({}): the samples would overflow",
+                                 hi, lo, dtype_name(dtype), limit));
   return random_tensor("uniform", shape, dtype, [&]<class T>(T* p, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<T>(lo + (hi - lo) * g_generator.uniform());
   });

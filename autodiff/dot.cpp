@@ -77,6 +77,9 @@ std::string grad_line(const std::shared_ptr<TensorImpl>& grad, const DotOptions&
 std::string to_dot(const Tensor& root) { return to_dot(root, DotOptions{}); }
 
 std::string to_dot(const Tensor& root, const DotOptions& options) {
+  if (options.precision < 1 || options.precision > 17)
+    throw ValueError(fmt::format("to_dot: DotOptions::precision must be 1 to 17 significant digits, got {}",
+                                 options.precision));
   std::string out = "digraph xgrad {\n  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
   if (!root.defined()) return out + "}\n";
 

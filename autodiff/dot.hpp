@@ -29,7 +29,7 @@ struct DotOptions {
   bool show_grad_values = false;
   /// The largest gradient printed value by value.
   std::size_t max_values = 16;
-  /// Significant digits of printed gradient values and norms.
+  /// Significant digits of printed gradient values and norms, 1 to 17 (ValueError otherwise).
   int precision = 4;
 };
 

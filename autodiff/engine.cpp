@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -73,6 +74,18 @@ void check_finite_grad(const Node& node, std::size_t input, const Tensor& g) {
 }
 
 std::atomic<std::uint64_t> g_pass{0};
+
+// PyTorch's warning, once per thread: backward(create_graph) that stores a recorded gradient
+// in a leaf's .grad makes the leaf own the graph that leads back to the leaf.
+void warn_grad_cycle() {
+  thread_local bool warned = false;
+  if (std::exchange(warned, true)) return;
+  detail::warn(
+      "backward(create_graph = true) stored a gradient that has a graph of its own in the .grad of a leaf: the "
+      "leaf and its .grad now keep each other alive (a reference cycle, leaked unless broken). Reset the .grad "
+      "of the leaves after use (zero_grad()), or get higher-order gradients from xg::grad(...), which leaves "
+      ".grad alone");
+}
 
 // Scratch vectors of a backward pass, kept per thread so that their capacity survives from one
 // pass to the next: a training step's backward does not regrow them every time.
@@ -166,14 +179,24 @@ class Engine {
       stack.pop_back();
       for (const Edge& e : n->edges_) {
         if (!e.node) continue;
-        ++e.node->dependencies_;
         visit(e.node.get(), stack);
+        ++e.node->dependencies_;
       }
     }
   }
 
   void visit(Node* n, std::vector<Node*>& stack) {
     if (n->pass_ == pass_) return;
+    // Every pass resets the nodes it visited when it ends, so a node with pending dependencies
+    // or a gradient waiting in its buffer belongs to a pass still running: the enclosing one,
+    // when this pass was started from inside a rule (re-entrant backward). Running it here
+    // would corrupt that pass's bookkeeping.
+    if (n->dependencies_ != 0 || n->grad_buffer_.defined())
+      throw GraphError(fmt::format(
+          "backward: a backward pass started while another one is running (from inside the backward of a "
+          "custom Function) reaches op '{}' (called at {}), which the running pass has yet to process; a "
+          "re-entrant backward must run over a graph of its own: compute it from detached inputs",
+          n->name(), describe(n->site())));
     n->pass_ = pass_;
     scratch_.visited.push_back(n);
     stack.push_back(n);
@@ -202,7 +225,7 @@ class Engine {
         GradList grads;
         {
           Recorder::InBackward in_backward;
-          SinkScope sinks(n->ctx_, sinks_allowed_);
+          SinkScope sinks(n->ctx_, sinks_allowed_, g);
           grads = n->rule_(n->ctx_, g);
         }
         g = Tensor();
@@ -256,11 +279,12 @@ class Engine {
 
   void deliver_to_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor&& g) {
     if (captures_) {
-      for (auto& c : *captures_)
-        if (c.key == leaf.get()) accumulate(c.grad, std::move(g), create_);
+      for (auto& c : *captures_)  // an input listed twice gets the gradient twice: a copy each
+        if (c.key == leaf.get()) accumulate(c.grad, Tensor(g), create_);
       return;
     }
     Tensor acc = leaf->grad ? Tensor(leaf->grad) : Tensor();
+    if (create_ && g.impl()->grad_fn) warn_grad_cycle();
     if (!acc.defined()) {
       // The first gradient becomes .grad; copy it unless nobody else can see it.
       if (!create_ && !uniquely_owned(g)) g = g.clone().detach();
@@ -277,8 +301,14 @@ class Engine {
 
   // Opens a node's gradient sinks (NOTE [ Gradient sinks ]) while its rule runs.
   struct SinkScope {
-    SinkScope(Context& c, bool on) : ctx(c) { ctx.sinks_open_ = on; }
-    ~SinkScope() { ctx.sinks_open_ = false; }
+    SinkScope(Context& c, bool on, const Tensor& incoming) : ctx(c) {
+      ctx.sinks_open_ = on;
+      ctx.sink_reads_ = incoming.impl()->storage.get();
+    }
+    ~SinkScope() {
+      ctx.sinks_open_ = false;
+      ctx.sink_reads_ = nullptr;
+    }
     Context& ctx;
   };
 

@@ -44,8 +44,23 @@ Tensor evaluate(const std::function<Tensor(const std::vector<Tensor>&)>& f, cons
 
 }  // namespace
 
+namespace {
+
+// eps > 0 and tolerances ≥ 0, all finite: a NaN tolerance would fail every element while the
+// report still read like a pass, and eps = 0 divides by zero.
+void check_options(const GradcheckOptions& opt, const char* who) {
+  if (!(std::isfinite(opt.eps) && opt.eps > 0))
+    throw ValueError(fmt::format("{}: eps must be a finite step > 0, got {}", who, opt.eps));
+  for (const auto& [name, v] : {std::pair{"atol", opt.atol}, std::pair{"rtol", opt.rtol}})
+    if (!(std::isfinite(v) && v >= 0))
+      throw ValueError(fmt::format("{}: {} must be a finite tolerance >= 0, got {}", who, name, v));
+}
+
+}  // namespace
+
 GradcheckResult gradcheck(std::function<Tensor(const std::vector<Tensor>&)> f, std::vector<Tensor> inputs,
                           GradcheckOptions opt) {
+  check_options(opt, "gradcheck");
   bool any_requires = false;
   for (const auto& x : inputs) {
     if (!x.defined()) throw ValueError("gradcheck: an input is undefined");
@@ -131,6 +146,7 @@ GradcheckResult gradcheck(std::function<Tensor(const std::vector<Tensor>&)> f, s
 
 GradcheckResult gradgradcheck(std::function<Tensor(const std::vector<Tensor>&)> f, std::vector<Tensor> inputs,
                               GradcheckOptions opt) {
+  check_options(opt, "gradgradcheck");
   bool any_requires = false;
   for (const auto& x : inputs) any_requires = any_requires || (x.defined() && x.requires_grad());
   std::vector<std::size_t> checked;

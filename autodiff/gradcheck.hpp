@@ -8,6 +8,8 @@
 
 namespace xg {
 
+/// Finite-difference step and tolerances: eps finite and > 0, atol and rtol finite and ≥ 0
+/// (ValueError naming the option otherwise).
 struct GradcheckOptions {
   double eps = 1e-6, atol = 1e-5, rtol = 1e-3;
 };

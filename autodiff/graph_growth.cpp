@@ -27,7 +27,7 @@ struct GrowthWatch {
 };
 thread_local GrowthWatch t_watch;
 
-void warn(const std::string& message) {
+void warn_impl(const std::string& message) {
   WarningHandler handler;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -60,6 +60,9 @@ std::size_t graph_growth_warnings() { return t_watch.warnings; }
 
 namespace detail {
 
+void warn(const std::string& message) { warn_impl(message); }
+
+
 void note_backward_done() {
   const GraphGrowthOptions options = graph_growth_options();
   if (!options.enabled) return;
@@ -75,7 +78,7 @@ void note_backward_done() {
   if (w.streak < options.window || now - first < options.min_growth || now < 2 * w.last_warned) return;
   w.last_warned = now;
   ++w.warnings;
-  warn(fmt::format(
+  warn_impl(fmt::format(
       "the autograd graph grew after each of the last {} backward passes ({} -> {} live nodes). "
       "Something keeps every step's graph alive: typically a loss summed across steps "
       "(`total = total + loss`; use `total += loss.item()`), or a tensor carried from one step to the next "

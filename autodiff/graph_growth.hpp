@@ -31,6 +31,8 @@ void set_warning_handler(WarningHandler handler);
 std::size_t graph_growth_warnings();
 
 namespace detail {
+/// Sends a warning to the handler of set_warning_handler (or std::cerr).
+void warn(const std::string& message);
 /// Called by the engine after each backward pass: records live_node_count() and warns when the
 /// graph has kept growing. Fires once, then again only when the count has doubled since.
 void note_backward_done();

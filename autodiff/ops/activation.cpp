@@ -29,11 +29,11 @@ void for_each_slice(const Tensor& x, std::size_t dim, T* out, F f) {
 
 Tensor softmax_like(const Tensor& x, int dim, const char* op, Op id, bool log) {
   if (!x.defined()) throw ValueError(fmt::format("{}: undefined tensor", op));
+  const std::size_t d = kernels::wrap_dim_scalar_ok(dim, x.shape(), op);
   Tensor out = kernels::empty(x.shape(), x.dtype());
   if (x.dim() == 0) {  // a 0-D tensor is a single slice
     dispatch(x.dtype(), [&]<class T>() { out.impl()->data<T>()[0] = log ? T(0) : T(1); });
   } else {
-    const std::size_t d = kernels::wrap_dim(dim, x.dim(), op, x.shape());
     dispatch(x.dtype(), [&]<class T>() {
       for_each_slice<T>(x, d, out.impl()->data<T>(), [log](const T* in, T* o, std::size_t n, std::size_t st) {
         T mx = -std::numeric_limits<T>::infinity();
@@ -53,7 +53,7 @@ Tensor softmax_like(const Tensor& x, int dim, const char* op, Op id, bool log) {
   }
   if (Context* ctx = record(id, out, {&x})) {
     ctx->save(out);
-    ctx->dim = x.dim() == 0 ? 0 : static_cast<int>(kernels::wrap_dim(dim, x.dim(), op, x.shape()));
+    ctx->dim = static_cast<int>(d);
   }
   return out;
 }

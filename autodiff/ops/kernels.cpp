@@ -18,6 +18,13 @@ std::size_t wrap_dim(int dim, std::size_t ndim, std::string_view op, const Shape
   return static_cast<std::size_t>(d);
 }
 
+std::size_t wrap_dim_scalar_ok(int dim, const Shape& shape, std::string_view op) {
+  if (!shape.empty()) return wrap_dim(dim, shape.size(), op, shape);
+  if (dim != 0 && dim != -1)
+    throw ShapeError(fmt::format("{}: dim {} is out of range for a 0-D tensor (use 0 or -1)", op, dim));
+  return 0;
+}
+
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
   const std::size_t n = std::max(a.size(), b.size());
   Shape out(n);

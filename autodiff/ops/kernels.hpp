@@ -18,6 +18,9 @@ Tensor empty(Shape&& shape, Dtype dtype);
 
 /// Normalises a possibly negative dim against `ndim`; ShapeError naming `op` if out of range.
 std::size_t wrap_dim(int dim, std::size_t ndim, std::string_view op, const Shape& shape);
+/// wrap_dim for ops that, as in PyTorch, treat a 0-D tensor as having one dim: dim 0 or -1 of
+/// a 0-D tensor is 0; any other dim is a ShapeError naming the op.
+std::size_t wrap_dim_scalar_ok(int dim, const Shape& shape, std::string_view op);
 
 /// The broadcast of two shapes (PyTorch rules); ShapeError naming `op` and both shapes.
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op);

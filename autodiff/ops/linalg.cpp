@@ -1,34 +1,17 @@
-// Matrix products on cblas GEMM.
+// Matrix products (on the one GEMM, ops/gemm).
 #include <algorithm>
 #include <cstring>
 
-#include <cblas.h>
 #include <fmt/format.h>
 
-#include "autodiff/blas.hpp"
 #include "autodiff/derivatives.hpp"
 #include "autodiff/ops.hpp"
+#include "autodiff/ops/gemm.hpp"
 #include "autodiff/ops/kernels.hpp"
 
 namespace xg {
 
 namespace {
-
-// op(A)·op(B) for row-major A (ra x ca) and B (rb x cb) into C (m x n), C = alpha·op(A)op(B).
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-          const float* b, std::size_t ldb, float* c) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a,
-              static_cast<int>(std::max<std::size_t>(lda, 1)), b, static_cast<int>(std::max<std::size_t>(ldb, 1)),
-              0.0f, c, static_cast<int>(std::max<std::size_t>(n, 1)));
-}
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
-          const double* b, std::size_t ldb, double* c) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, a,
-              static_cast<int>(std::max<std::size_t>(lda, 1)), b, static_cast<int>(std::max<std::size_t>(ldb, 1)),
-              0.0, c, static_cast<int>(std::max<std::size_t>(n, 1)));
-}
 
 struct MatrixView {
   std::size_t batch, rows, cols;  // stored layout
@@ -47,7 +30,6 @@ MatrixView view_of(const Tensor& t, const char* which, const Tensor& a, const Te
 Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb, SourceSite site) {
   SiteScope site_scope(site);
   if (!a0.defined() || !b0.defined()) throw ValueError("matmul: undefined operand");
-  init_blas_threads();
   Tensor a = a0, b = b0;
   if (a.dtype() != b.dtype()) {
     const Dtype d = promote(a.dtype(), b.dtype());
@@ -70,15 +52,10 @@ Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb, SourceSite
     const T* pa = a.impl()->data<T>();
     const T* pb = b.impl()->data<T>();
     T* pc = out.impl()->data<T>();
-    if (k == 0) {
-      std::fill_n(pc, out.numel(), T(0));
-      return;
-    }
-    if (m == 0 || n == 0) return;
     for (std::size_t i = 0; i < batch; ++i) {
       const T* ai = pa + (va.batch == 1 ? 0 : i) * va.rows * va.cols;
       const T* bi = pb + (vb.batch == 1 ? 0 : i) * vb.rows * vb.cols;
-      gemm(ta, tb, m, n, k, ai, va.cols, bi, vb.cols, pc + i * m * n);
+      gemm::gemm(ta, tb, m, n, k, ai, va.cols, bi, vb.cols, T(0), pc + i * m * n, n);
     }
   });
   if (Context* ctx = record(Op::Matmul, out, {&a, &b})) {

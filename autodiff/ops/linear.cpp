@@ -1,73 +1,19 @@
-// The fused affine primitive y = x·Wᵀ + b, and GEMMs into gradient sinks.
+// The fused affine primitive y = x·Wᵀ + b, and GEMMs into gradient sinks (all on ops/gemm).
 #include <algorithm>
 #include <cstring>
 
-#include <cblas.h>
 #include <fmt/format.h>
 
-#include "autodiff/blas.hpp"
 #include "autodiff/derivatives.hpp"
 #include "autodiff/grad_mode.hpp"
 #include "autodiff/ops.hpp"
+#include "autodiff/ops/gemm.hpp"
 #include "autodiff/ops/kernels.hpp"
 #include "autodiff/ops/linear.hpp"
 
 namespace xg {
 
 namespace {
-
-int blas_int(std::size_t v) { return static_cast<int>(std::max<std::size_t>(v, 1)); }
-
-// C (m × n, row-major, leading dim n) = alpha·op(A)·op(B) + beta·C, A and B row-major with
-// leading dims lda and ldb.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-          const float* b, std::size_t ldb, float beta, float* c) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blas_int(m),
-              blas_int(n), blas_int(k), 1.0f, a, blas_int(lda), b, blas_int(ldb), beta, c, blas_int(n));
-}
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
-          const double* b, std::size_t ldb, double beta, double* c) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blas_int(m),
-              blas_int(n), blas_int(k), 1.0, a, blas_int(lda), b, blas_int(ldb), beta, c, blas_int(n));
-}
-
-// Below this many multiply-adds (m·n·k) a plain loop beats a BLAS call, whose fixed cost
-// (argument checks, acquiring a packing buffer, packing both operands) is about that of a
-// thousand multiply-adds: the small layers of tiny networks (a 2-8-1 MLP) stay out of BLAS.
-constexpr std::size_t kSmallGemm = 512;
-
-// The same product as gemm, for small sizes: c[i, j] = beta·c[i, j] + Σ_p op(a)[i, p]·op(b)[p, j].
-template <class T>
-void small_gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda,
-                const T* b, std::size_t ldb, T beta, T* c) {
-  const std::size_t a_row = ta ? 1 : lda, a_col = ta ? lda : 1;  // op(a)[i, p] = a[i·a_row + p·a_col]
-  const std::size_t b_row = tb ? 1 : ldb, b_col = tb ? ldb : 1;  // op(b)[p, j] = b[p·b_row + j·b_col]
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < n; ++j) {
-      T acc = 0;
-      for (std::size_t p = 0; p < k; ++p) acc += a[i * a_row + p * a_col] * b[p * b_row + j * b_col];
-      T& out = c[i * n + j];
-      out = beta == T(0) ? acc : beta * out + acc;
-    }
-}
-
-// c (m × n) = beta·c + op(a)·op(b) for k = 0 and empty sizes too (BLAS wants m, n, k ≥ 1).
-template <class T>
-void gemm_any(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda,
-              const T* b, std::size_t ldb, T beta, T* c) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == T(0)) std::fill_n(c, m * n, T(0));
-    return;
-  }
-  if (m * n * k <= kSmallGemm) return small_gemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c);
-  if (beta == T(0)) {  // one memset, then accumulate: OpenBLAS zeroes C column by column otherwise
-    std::fill_n(c, m * n, T(0));
-    beta = T(1);
-  }
-  init_blas_threads();
-  gemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c);
-}
 
 // out[j] += Σ_i g[i, j] for g {rows, cols}: the bias gradient.
 template <class T>
@@ -111,8 +57,8 @@ Tensor linear(const Tensor& x0, const Tensor& w0, const Tensor& b0) {
       const T* pb = b.impl()->data<T>();
       for (std::size_t i = 0; i < m; ++i) std::memcpy(po + i * out_f, pb, out_f * sizeof(T));
     }
-    gemm_any<T>(false, true, m, out_f, in_f, x.impl()->data<T>(), in_f, w.impl()->data<T>(), in_f,
-                has_bias ? T(1) : T(0), po);
+    gemm::gemm(false, true, m, out_f, in_f, x.impl()->data<T>(), in_f, w.impl()->data<T>(), in_f,
+               has_bias ? T(1) : T(0), po, out_f);
   });
   if (Context* ctx = record(Op::Linear, out, {&x, &w, &b})) ctx->save(x, w);
   return out;
@@ -138,7 +84,8 @@ GradList linear_backward(Context& c, const Tensor& g) {
     const T* pg = g.impl()->data<T>();
     if (nx) {  // dx = g·W  {m, out}·{out, in}
       gx = kernels::empty(x.shape(), g.dtype());
-      gemm_any<T>(false, false, m, in_f, out_f, pg, out_f, w.impl()->data<T>(), in_f, T(0), gx.impl()->data<T>());
+      gemm::gemm(false, false, m, in_f, out_f, pg, out_f, w.impl()->data<T>(), in_f, T(0), gx.impl()->data<T>(),
+                 in_f);
     }
     if (nw) {  // dW = gᵀ·x  {out, m}·{m, in}, into .grad when it exists
       TensorImpl* sink = c.grad_sink(1);
@@ -150,7 +97,7 @@ GradList linear_backward(Context& c, const Tensor& g) {
         gw = kernels::empty(w.shape(), g.dtype());
         dst = gw.impl()->data<T>();
       }
-      gemm_any<T>(true, false, out_f, in_f, m, pg, out_f, x.impl()->data<T>(), in_f, sink ? T(1) : T(0), dst);
+      gemm::gemm(true, false, out_f, in_f, m, pg, out_f, x.impl()->data<T>(), in_f, sink ? T(1) : T(0), dst, in_f);
     }
     if (nb) {  // db = Σ_rows g
       TensorImpl* sink = c.grad_sink(2);
@@ -176,8 +123,8 @@ bool gemm_into_sink(TensorImpl* c, const Tensor& x, const Tensor& y, bool tx, bo
   const std::size_t k2 = ty ? y.shape()[1] : y.shape()[0], n = ty ? y.shape()[0] : y.shape()[1];
   if (k != k2 || c->shape[0] != m || c->shape[1] != n) return false;
   dispatch(c->dtype, [&]<class T>() {
-    gemm_any<T>(tx, ty, m, n, k, x.impl()->data<T>(), x.shape()[1], y.impl()->data<T>(), y.shape()[1], T(1),
-                c->data<T>());
+    gemm::gemm(tx, ty, m, n, k, x.impl()->data<T>(), x.shape()[1], y.impl()->data<T>(), y.shape()[1], T(1),
+               c->data<T>(), n);
   });
   ++c->storage->version;
   return true;

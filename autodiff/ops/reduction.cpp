@@ -163,6 +163,10 @@ Tensor mean(const Tensor& x, SourceSite site) {
 
 Tensor max(const Tensor& x, int dim, bool keepdim, SourceSite site) {
   SiteScope site_scope(site);
+  if (x.defined() && x.dim() == 0) {  // one implicit dim (PyTorch): the maximum is the value
+    kernels::wrap_dim_scalar_ok(dim, x.shape(), "max");
+    return reshape(max(reshape(x, {1}), 0, false), {});
+  }
   const std::size_t d = checked_reduce_dim(x, dim, "max");
   Shape kshape = x.shape();
   kshape[d] = 1;
@@ -186,6 +190,10 @@ Tensor max(const Tensor& x, int dim, bool keepdim, SourceSite site) {
 }
 
 Tensor argmax(const Tensor& x, int dim, bool keepdim) {
+  if (x.defined() && x.dim() == 0) {  // one implicit dim (PyTorch): index 0
+    kernels::wrap_dim_scalar_ok(dim, x.shape(), "argmax");
+    return zeros({}, x.dtype());
+  }
   const std::size_t d = checked_reduce_dim(x, dim, "argmax");
   Shape shape = x.shape();
   if (keepdim)

@@ -1,5 +1,6 @@
 // Shape ops: reshape, transpose, flatten, expand, slice, concat, index_select, index_add.
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -37,9 +38,9 @@ Tensor flatten(const Tensor& x, int start, SourceSite site) {
   if (x.dim() == 0) return reshape(x, {1});
   const std::size_t s = kernels::wrap_dim(start, x.dim(), "flatten", x.shape());
   Shape shape(x.shape().begin(), x.shape().begin() + static_cast<long>(s));
-  std::size_t rest = 1;
-  for (std::size_t d = s; d < x.dim(); ++d) rest *= x.shape()[d];
-  shape.push_back(rest);
+  // The merged extent must itself fit, even when the tensor is empty through an earlier dim.
+  const Shape merged(x.shape().begin() + static_cast<long>(s), x.shape().end());
+  shape.push_back(checked_numel("flatten", merged));
   return reshape(x, shape);
 }
 
@@ -155,8 +156,12 @@ Tensor concat(std::vector<Tensor> tensors0, int dim, SourceSite site) {
     if (!ok)
       throw ShapeError(fmt::format("concat: shapes {} must match in every dim except dim {}",
                                    fmt::join(shapes, ", "), dim));
+    if (t.shape()[d] > std::numeric_limits<std::size_t>::max() - shape[d])
+      throw ShapeError(fmt::format("concat: the extents along dim {} of shapes {} add up to more than 2^64 - 1", dim,
+                                   fmt::join(shapes, ", ")));
     shape[d] += t.shape()[d];
   }
+  check_allocation("concat", shape, dtype);
   const auto oi = kernels::outer_inner(shape, d);  // no structured binding: clang 14 cannot
   const std::size_t outer = oi.first, inner = oi.second;   // capture one in a lambda
   Tensor out = kernels::empty(shape, dtype);
@@ -186,6 +191,12 @@ Tensor concat(std::vector<Tensor> tensors0, int dim, SourceSite site) {
 Tensor index_select(const Tensor& x, int dim, const std::vector<std::size_t>& index, SourceSite site) {
   SiteScope site_scope(site);
   require_defined(x, "index_select");
+  if (x.dim() == 0) {  // one implicit dim of extent 1 (PyTorch); the result stays 0-D
+    kernels::wrap_dim_scalar_ok(dim, x.shape(), "index_select");
+    if (index.size() != 1)
+      throw ValueError(fmt::format("index_select: a 0-D tensor takes exactly one index, got {}", index.size()));
+    return reshape(index_select(reshape(x, {1}), 0, index), {});
+  }
   const std::size_t d = kernels::wrap_dim(dim, x.dim(), "index_select", x.shape());
   const std::size_t n = x.shape()[d];
   for (std::size_t i : index)
