@@ -56,7 +56,7 @@ void Context::save(const Tensor& a, const Tensor& b) {
 TensorImpl* Context::grad_sink(std::size_t i) const {
   if (!sinks_open_ || !node_ || i >= node_->edges().size()) return nullptr;
   const auto& leaf = node_->edges()[i].leaf;
-  if (!leaf || !leaf->grad) return nullptr;
+  if (!leaf || !leaf->grad || leaf->leaf_pending > 1) return nullptr;  // more gradients to come: none yet
   TensorImpl* g = leaf->grad.get();
   if (g->grad_fn || g->dtype != leaf->dtype || g->shape != leaf->shape) return nullptr;
   // A sink that is also read by the rule (an input saved for backward, or the incoming

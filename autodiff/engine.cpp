@@ -10,6 +10,11 @@
 //    shape (sum_to, for broadcasting), checks the dtype, and adds it into the next node's buffer
 //    or the leaf's .grad — in place when the buffer is not shared with anyone.
 // 4. Without retain_graph a node's saved tensors are freed right after it runs.
+// 5. NOTE [ Leaf accumulation ]: a leaf that several edges of the graph feed gets its
+//    gradients summed on the side and added to .grad once, when the last one arrives (or
+//    when the pass ends), as PyTorch's AccumulateGrad node does. Nodes that read the leaf's
+//    .grad (`lin(lin.weight.grad())` twice) thus all see it unchanged; a leaf becomes a
+//    gradient sink (NOTE [ Gradient sinks ]) only for its last expected gradient.
 // Nothing is recursive: a 100,000-op chain needs no stack depth.
 #include <algorithm>
 #include <atomic>
@@ -91,6 +96,8 @@ void warn_grad_cycle() {
 // pass to the next: a training step's backward does not regrow them every time.
 struct Scratch {
   std::vector<Node*> visited;                         // every node the pass reached
+  std::vector<TensorImpl*> leaves;                    // every leaf counted (leaf_pass = the pass)
+  std::vector<Tensor> partials;                       // leaves' gradients summed on the side
   std::vector<Node*> stack;                           // discovery
   std::vector<std::pair<std::uint64_t, Node*>> ready;  // max-heap on sequence_nr
   bool in_use = false;
@@ -115,6 +122,8 @@ class Engine {
   }
   ~Engine() {
     scratch_.visited.clear();
+    scratch_.leaves.clear();
+    scratch_.partials.clear();
     scratch_.stack.clear();
     scratch_.ready.clear();
     scratch_.in_use = false;
@@ -157,17 +166,20 @@ class Engine {
     }
     // The scratch state of every visited node is reset however the pass ends.
     struct Cleanup {
-      std::vector<Node*>& nodes;
+      Scratch& s;
       ~Cleanup() {
-        for (Node* n : nodes) {
+        for (Node* n : s.visited) {
           n->dependencies_ = 0;
           n->grad_buffer_ = Tensor();
         }
+        for (TensorImpl* l : s.leaves) l->leaf_pending = 0;
+        s.partials.clear();
       }
-    } cleanup{scratch_.visited};
+    } cleanup{scratch_};
     discover(seeds);
     for (auto& [node, seed] : seeds) accumulate(node->grad_buffer_, std::move(seed), create_);
     execute(seeds);
+    flush_leaves();
   }
 
  private:
@@ -178,10 +190,33 @@ class Engine {
       Node* n = stack.back();
       stack.pop_back();
       for (const Edge& e : n->edges_) {
+        if (e.leaf) count_leaf(e.leaf.get());
         if (!e.node) continue;
         visit(e.node.get(), stack);
         ++e.node->dependencies_;
       }
+    }
+  }
+
+  // One more edge of this pass feeds leaf l. A leaf with gradients pending under another pass
+  // id belongs to the enclosing pass (re-entrant backward): this pass delivers to it directly.
+  void count_leaf(TensorImpl* l) {
+    if (l->leaf_pass != pass_) {
+      if (l->leaf_pending != 0) return;
+      l->leaf_pass = pass_;
+      l->leaf_slot = static_cast<std::uint32_t>(scratch_.partials.size());
+      scratch_.leaves.push_back(l);
+      scratch_.partials.emplace_back();
+    }
+    ++l->leaf_pending;
+  }
+
+  // Leaves whose last expected gradient never came (a rule returned none for that input):
+  // what was summed for them goes to .grad now.
+  void flush_leaves() {
+    for (TensorImpl* l : scratch_.leaves) {
+      l->leaf_pending = 0;
+      if (Tensor& partial = scratch_.partials[l->leaf_slot]; partial.defined()) add_to_grad(*l, std::move(partial));
     }
   }
 
@@ -283,6 +318,24 @@ class Engine {
         if (c.key == leaf.get()) accumulate(c.grad, Tensor(g), create_);
       return;
     }
+    TensorImpl& l = *leaf;
+    if (l.leaf_pass == pass_ && l.leaf_pending > 0) {  // NOTE [ Leaf accumulation ]
+      Tensor& partial = scratch_.partials[l.leaf_slot];
+      if (--l.leaf_pending > 0) {  // more to come
+        accumulate(partial, std::move(g), create_);
+        return;
+      }
+      if (partial.defined()) {
+        accumulate(partial, std::move(g), create_);
+        g = std::move(partial);
+      }
+    }
+    add_to_grad(l, std::move(g));
+  }
+
+  // .grad += g (or .grad = g), in place unless the pass records a graph.
+  void add_to_grad(TensorImpl& leaf_impl, Tensor&& g) {
+    TensorImpl* leaf = &leaf_impl;
     Tensor acc = leaf->grad ? Tensor(leaf->grad) : Tensor();
     if (create_ && g.impl()->grad_fn) warn_grad_cycle();
     if (!acc.defined()) {

@@ -39,6 +39,11 @@ struct TensorImpl {
   Dtype dtype;
   std::shared_ptr<Storage> storage;
   bool requires_grad = false;
+  // Leaves only, scratch of the backward pass `leaf_pass` (NOTE [ Leaf accumulation ]): how
+  // many of its gradients are still to come, and the slot where they are summed meanwhile.
+  std::uint32_t leaf_pending = 0;
+  std::uint32_t leaf_slot = 0;
+  std::uint64_t leaf_pass = 0;
   std::shared_ptr<Node> grad_fn;       // null for leaves
   std::shared_ptr<TensorImpl> grad;    // accumulated gradient of a leaf
 };
