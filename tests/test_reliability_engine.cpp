@@ -75,6 +75,32 @@ TEST(GradientSinkAliasing, IncomingGradientIsTheSink) {
   expect_close(lin.bias.grad(), b0 + w0.sum({0}), 1e-4);
 }
 
+// Two ops read weight.grad and both feed the weight: the second must not see the first's
+// contribution (before: a false "modified in place" error, or a sink that wrote while read).
+TEST(GradientSinkAliasing, TwoOpsReadingTheGradOfTheLeafTheyFeed) {
+  xg::manual_seed(0);
+  xg::nn::Linear lin(3, 3, false);
+  lin(seeded({2, 3}, 1)).sum().backward();
+  const Tensor g0 = lin.weight.grad().clone();
+  const Tensor gy = seeded({3, 3}, 2);
+  const Tensor x = seeded({3, 3}, 3);
+  // dW = gyᵀ·g0 (from lin(W.grad)) + g0ᵀ·x (from matmul(W.grad, W)) + xᵀ·g0 (from backward(W.grad)).
+  xg::backward({lin(lin.weight.grad()), xg::matmul(lin.weight.grad(), lin.weight), xg::matmul(x, lin.weight)},
+               {gy, x, lin.weight.grad()});
+  expect_close(lin.weight.grad(),
+               g0 + xg::matmul(gy.t(), g0) + xg::matmul(g0.t(), x) + xg::matmul(x.t(), g0), 1e-4);
+}
+
+// .grad is still accumulated in place: a handle taken before backward sees the new values.
+TEST(GradientSinkAliasing, GradHandleSeesAccumulationOfALeafUsedTwice) {
+  Tensor w = xg::tensor({1.0, 2.0}).requires_grad_();
+  (w * w).sum().backward();
+  const Tensor handle = w.grad();
+  (w * 3.0 + w * w).sum().backward();  // two edges into w
+  expect_close(handle, xg::tensor({2.0 + 3.0 + 2.0, 4.0 + 3.0 + 4.0}));
+  EXPECT_EQ(handle.impl(), w.grad().impl());
+}
+
 // Sinks still serve the ordinary loop (no aliasing): the same numbers as without them.
 TEST(GradientSinkAliasing, OrdinaryAccumulationUnchanged) {
   xg::manual_seed(0);
