@@ -5,6 +5,7 @@
 #   bash scripts/fuzz_graphs.sh                         # seed 1, graphs 0..9999
 #   bash scripts/fuzz_graphs.sh --seed 7 --count 100000 # any number
 #   bash scripts/fuzz_graphs.sh --seed 7 --graph 1234   # replay one graph, printed in full
+#   bash scripts/fuzz_graphs.sh --aliasing --count 100000 # ops reading the .grad they feed
 #
 # Exit status 1 when a graph fails; its program and replay command are printed.
 set -euo pipefail
