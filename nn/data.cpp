@@ -104,9 +104,15 @@ DataLoader::DataLoader(TensorDataset dataset, DataLoaderOptions options)
   if (options_.batch_size == 0) throw ValueError("DataLoader: batch_size must be at least 1, got 0");
 }
 
+// NOTE [ Batch arithmetic without wrap-around ]
+// batch_size may be anything up to SIZE_MAX (PyTorch: a batch_size above N gives one batch of all
+// N samples). The textbook ceil((n + b - 1) / b) wraps for b near SIZE_MAX and gave 0 batches;
+// n == 0 ? 0 : (n - 1) / b + 1 cannot. A batch's start i·b is below n for every i < size(), so it
+// cannot wrap either, and its end is start + min(b, n - start), never start + b.
 std::size_t DataLoader::size() const {
   const std::size_t n = dataset_.size(), b = options_.batch_size;
-  return options_.drop_last ? n / b : (n + b - 1) / b;
+  if (options_.drop_last) return n / b;
+  return n == 0 ? 0 : (n - 1) / b + 1;
 }
 
 std::vector<std::size_t> DataLoader::order(std::uint64_t e) const {
@@ -134,8 +140,9 @@ DataLoader::Iterator DataLoader::end() const {
 Batch DataLoader::Iterator::operator*() const {
   if (!loader_ || !order_ || batch_ >= loader_->size())
     throw ValueError("DataLoader: dereferencing an iterator that is past the end of the epoch");
-  const std::size_t b = loader_->options_.batch_size;
-  const std::size_t start = batch_ * b, stop = std::min(start + b, order_->size());
+  const std::size_t b = loader_->options_.batch_size, n = order_->size();
+  const std::size_t start = batch_ * b;  // batch_ < size(): start < n, no wrap (see the NOTE above)
+  const std::size_t stop = start + std::min(b, n - start);
   std::vector<std::size_t> idx(order_->begin() + static_cast<std::ptrdiff_t>(start),
                                order_->begin() + static_cast<std::ptrdiff_t>(stop));
   return loader_->dataset_.batch(idx);

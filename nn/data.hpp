@@ -72,7 +72,8 @@ class DataLoader {
   /// Contract: options.batch_size >= 1, else ValueError.
   explicit DataLoader(TensorDataset dataset, DataLoaderOptions options = {});
 
-  /// Number of batches per epoch: ceil(N / batch_size), or floor with drop_last.
+  /// Number of batches per epoch: ceil(N / batch_size), or floor with drop_last. Exact for every
+  /// batch_size up to SIZE_MAX (one batch of all N samples when batch_size >= N, as PyTorch).
   std::size_t size() const;
   const TensorDataset& dataset() const { return dataset_; }
   const DataLoaderOptions& options() const { return options_; }

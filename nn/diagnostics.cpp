@@ -159,24 +159,52 @@ GradientMonitor::~GradientMonitor() {
   for (auto& h : hooks_) h.remove();
 }
 
-void GradientMonitor::collect_layers(Module& module, const std::string& path) {
-  Watched row;
-  row.name = path;
-  row.kind = module.repr();
-  const std::string prefix = path.empty() ? "" : path + ".";
-  for (auto& [name, tensor] : module.named_parameters())
-    if (name.find('.') == std::string::npos) row.parameters.emplace_back(prefix + name, tensor);
-  ActivationKind kind{};
-  if (activation_kind_of(module, kind)) {
-    auto slot = std::make_shared<ActivationSlot>();
-    slot->kind = kind;
-    const double margin = options_.saturation_margin;
-    hooks_.push_back(module.register_forward_hook(
-        [slot, margin](Module&, const Tensor&, const Tensor& output) { slot->record(output, margin); }));
-    row.activation = std::move(slot);
+// Every module under `root` (whose path is `root_path`) in pre-order — a module, then each
+// child's subtree in registration order — with an explicit stack (a 100,000-deep chain of
+// modules must not overflow the call stack; see NOTE [ Iterative module walks ] in module.cpp).
+// A module's path is kept in one buffer, cut back on the way up, and copied only for a row.
+void GradientMonitor::collect_layers(Module& root, const std::string& root_path) {
+  struct Frame {
+    Module* module;
+    std::size_t next;
+    std::size_t path_len;
+  };
+  std::string path = root_path;
+  auto visit = [&](Module& module) {
+    Watched row;
+    for (auto& [name, tensor] : module.named_parameters(/*recurse=*/false))
+      row.parameters.emplace_back(path.empty() ? name : path + "." + name, tensor);
+    ActivationKind kind{};
+    if (activation_kind_of(module, kind)) {
+      auto slot = std::make_shared<ActivationSlot>();
+      slot->kind = kind;
+      const double margin = options_.saturation_margin;
+      hooks_.push_back(module.register_forward_hook(
+          [slot, margin](Module&, const Tensor&, const Tensor& output) { slot->record(output, margin); }));
+      row.activation = std::move(slot);
+    }
+    if (!row.parameters.empty() || row.activation) {
+      row.name = path;
+      row.kind = module.repr();
+      watched_.push_back(std::move(row));
+    }
+  };
+  visit(root);
+  std::vector<Frame> stack{{&root, 0, path.size()}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const auto& children = f.module->named_children();
+    if (f.next == children.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const auto& [name, child] = children[f.next++];
+    path.resize(f.path_len);
+    if (!path.empty()) path += '.';
+    path += name;
+    visit(*child);
+    stack.push_back({child.get(), 0, path.size()});  // invalidates f
   }
-  if (!row.parameters.empty() || row.activation) watched_.push_back(std::move(row));
-  for (auto& [name, child] : module.named_children()) collect_layers(*child, prefix + name);
 }
 
 void GradientMonitor::record_activation(const std::string& name, const std::string& kind, const Tensor& output) {

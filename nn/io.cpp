@@ -1,12 +1,11 @@
 // load_csv, load_idx: numeric CSV and IDX (MNIST) files into tensors.
 #include "nn/io.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <string_view>
 #include <vector>
@@ -16,9 +15,12 @@
 #include "autodiff/creation.hpp"
 #include "autodiff/errors.hpp"
 #include "autodiff/ops.hpp"
+#include "nn/file_input.hpp"
 
 namespace xg::nn {
 namespace {
+
+using detail::InputFile;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -28,7 +30,46 @@ std::string_view trim(std::string_view s) {
 
 enum class Parsed { Ok, NotANumber, OutOfRange };
 
-// A finite decimal number filling the whole field, representable in `dtype`.
+/// For a decimal that std::from_chars found outside double's range (it says result_out_of_range
+/// both ways): true when it is tiny, below half the smallest denormal, rather than huge. Out of
+/// range means beyond about 1.8e308 or below about 2.5e-324, so the sign of the decimal exponent
+/// of its first significant digit tells which. `s` is what from_chars consumed:
+/// [-]digits[.digits][(e|E)[+|-]digits].
+bool is_tiny(std::string_view s) {
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  bool found = false, point = false;
+  long long int_digits = 0, frac_zeros = 0;  // significant digits before the point; zeros after it before any
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '.') {
+      point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') break;
+    if (!found && c == '0') {
+      if (point) ++frac_zeros;
+      continue;
+    }
+    found = true;
+    if (!point) ++int_digits;
+  }
+  if (!found) return true;  // zero
+  const long long lead = int_digits > 0 ? int_digits - 1 : -(frac_zeros + 1);
+  long long exp = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) exp = std::min(exp * 10 + (s[i] - '0'), 1LL << 40);
+  }
+  return lead + (negative ? -exp : exp) < 0;
+}
+
+// A finite decimal number filling the whole field, representable in `dtype`. Underflow is not
+// an error: a value too small for a double reads as a (signed) zero, and one too small for a
+// float becomes 0 or a denormal when it is cast — what numpy's loadtxt and its float32 cast
+// give. Overflow (beyond the dtype's largest finite value) is refused, never turned into inf.
 Parsed parse_number(std::string_view s, Dtype dtype, double& out) {
   s = trim(s);
   if (s.empty()) return Parsed::NotANumber;
@@ -38,19 +79,71 @@ Parsed parse_number(std::string_view s, Dtype dtype, double& out) {
   }
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
   if (ptr != s.data() + s.size()) return Parsed::NotANumber;
-  if (ec == std::errc::result_out_of_range) return Parsed::OutOfRange;  // beyond double (either way)
+  if (ec == std::errc::result_out_of_range) {
+    if (!is_tiny(s)) return Parsed::OutOfRange;  // beyond double
+    out = s.front() == '-' ? -0.0 : 0.0;           // below the smallest denormal: rounds to zero
+    return Parsed::Ok;
+  }
   if (ec != std::errc() || !std::isfinite(out)) return Parsed::NotANumber;  // "nan", "inf"
   if (dtype == kFloat32 && std::abs(out) > static_cast<double>(std::numeric_limits<float>::max()))
     return Parsed::OutOfRange;  // would become inf in float32
   return Parsed::Ok;
 }
 
-// A directory opens as a stream on Linux and reads as empty: say what it is instead.
-void refuse_directory(const std::string& path, std::string_view who) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw ValueError(fmt::format("{}: cannot read '{}': it is a directory", who, path));
+/// A field as it goes into a message: quoted, control bytes as \xNN, and cut after
+/// kQuotedFieldChars bytes (an 8 MB field must not make an 8 MB message).
+constexpr std::size_t kQuotedFieldChars = 40;
+std::string quote_field(std::string_view s) {
+  if (s.size() <= kQuotedFieldChars) return fmt::format("'{}'", detail::printable(s));
+  std::size_t cut = kQuotedFieldChars;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return fmt::format("'{}'\u2026 ({} bytes)", detail::printable(s.substr(0, cut)), s.size());
 }
+
+/// The lines of a file, read from its descriptor through a 64 KiB buffer. A line longer than
+/// kCsvMaxLineBytes is refused as soon as that many bytes have come without a '\n'.
+class LineReader {
+ public:
+  explicit LineReader(InputFile& file) : file_(file), buf_(std::size_t{1} << 16) {}
+
+  /// The next line, without its '\n', into `line`; false at the end of the file (a last line
+  /// without '\n' is still a line). `lineno` (1-based) is that line's number, for the message.
+  bool next(std::string& line, std::size_t lineno) {
+    line.clear();
+    bool any = false;
+    for (;;) {
+      if (pos_ == end_) {
+        if (eof_) return any;
+        end_ = file_.read(buf_.data(), buf_.size());
+        pos_ = 0;
+        if (end_ == 0) {
+          eof_ = true;
+          return any;
+        }
+      }
+      any = true;
+      const char* start = buf_.data() + pos_;
+      const auto* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
+      const std::size_t take = nl ? static_cast<std::size_t>(nl - start) : end_ - pos_;
+      if (take > kCsvMaxLineBytes - line.size())
+        throw ValueError(fmt::format(
+            "load_csv: {}:{}: the line is longer than the limit of {} bytes (16 MiB, xg::nn::kCsvMaxLineBytes)",
+            file_.path(), lineno, kCsvMaxLineBytes));
+      line.append(start, take);
+      pos_ += take;
+      if (nl) {
+        ++pos_;
+        return true;
+      }
+    }
+  }
+
+ private:
+  InputFile& file_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+};
 
 void split(std::string_view line, char delim, std::vector<std::string_view>& fields) {
   fields.clear();
@@ -80,22 +173,21 @@ Tensor tensor_from(const std::vector<double>& values, Shape shape, Dtype dtype) 
 // ------------------------------------------------------------------------------ CSV
 
 TensorDataset load_csv(const std::string& path, CsvOptions options) {
-  refuse_directory(path, "load_csv");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ValueError(fmt::format("load_csv: cannot open '{}' (no such file or not readable)", path));
+  InputFile file(path, "load_csv");
+  LineReader in(file);
 
   std::string line;
   std::size_t lineno = 0;
   // skip_rows, then the header (not skip_rows + 1: that wraps for skip_rows = SIZE_MAX).
   for (int part = 0; part < 2; ++part) {
     const std::size_t skip = part == 0 ? options.skip_rows : (options.has_header ? 1 : 0);
-    for (std::size_t k = 0; k < skip && std::getline(in, line); ++k) ++lineno;
+    for (std::size_t k = 0; k < skip && in.next(line, lineno + 1); ++k) ++lineno;
   }
 
   std::vector<std::string_view> fields;
   std::vector<double> features, labels;
   std::size_t ncols = 0, label_col = 0;
-  while (std::getline(in, line)) {
+  while (in.next(line, lineno + 1)) {
     ++lineno;
     if (trim(line).empty()) continue;
     split(line, options.delimiter, fields);
@@ -120,17 +212,16 @@ TensorDataset load_csv(const std::string& path, CsvOptions options) {
       switch (parse_number(fields[c], options.dtype, v)) {
         case Parsed::Ok: break;
         case Parsed::NotANumber:
-          throw ValueError(fmt::format("load_csv: {}:{}: field {} is not a finite number: '{}'", path, lineno, c + 1,
-                                       trim(fields[c])));
+          throw ValueError(fmt::format("load_csv: {}:{}: field {} is not a finite number: {}", path, lineno, c + 1,
+                                       quote_field(trim(fields[c]))));
         case Parsed::OutOfRange:
-          throw ValueError(fmt::format("load_csv: {}:{}: field {} is out of the range of {}: '{}'", path, lineno,
+          throw ValueError(fmt::format("load_csv: {}:{}: field {} is out of the range of {}: {}", path, lineno,
                                        c + 1, options.dtype == kFloat32 ? "float32 (dtype)" : "float64",
-                                       trim(fields[c])));
+                                       quote_field(trim(fields[c]))));
       }
       (c == label_col ? labels : features).push_back(v);
     }
   }
-  if (in.bad()) throw ValueError(fmt::format("load_csv: {}: read error after line {}", path, lineno));
   if (labels.empty())
     throw ValueError(fmt::format("load_csv: {}: no data rows ({} line(s) read{})", path, lineno,
                                  lineno == 0 ? ", empty file" : ""));
@@ -191,18 +282,27 @@ void decode(const unsigned char* src, std::size_t count, unsigned code, T* dst) 
 }  // namespace
 
 Tensor load_idx(const std::string& path, Dtype dtype) {
-  refuse_directory(path, "load_idx");
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw ValueError(fmt::format("load_idx: cannot open '{}' (no such file or not readable)", path));
-  const auto end = in.tellg();
-  if (end < 0) throw ValueError(fmt::format("load_idx: {}: cannot determine the file size", path));
-  const auto file_size = static_cast<std::uint64_t>(end);
-  in.seekg(0);
+  InputFile file(path, "load_idx");
+  const std::uint64_t file_size = file.size();
+  // "holds fewer/more bytes than its size": fstat and read(2) disagree (a file changing while
+  // it is read, or a pseudo-file such as /proc's, whose size is 0 whatever it holds).
+  auto size_disagrees = [&](std::uint64_t found, bool fewer) {
+    if (fewer) file.check_unchanged();
+    return ValueError(fmt::format(
+        "load_idx: {}: the file holds {} bytes than the {} its size (fstat) reports ({} read): {}; refused", path,
+        fewer ? "fewer" : "more", file_size, found,
+        fewer ? "it was truncated while being read, or it is a pseudo-file (such as those in /proc or /sys)"
+              : "it is a pseudo-file (such as those in /proc) or a file that is growing"));
+  };
 
+  // The magic first, 4 bytes whatever the size says: a pseudo-file is judged by what it holds.
   unsigned char magic[4] = {0, 0, 0, 0};
-  if (file_size < 4 || !in.read(reinterpret_cast<char*>(magic), 4))
+  const std::size_t got = file.read(magic, 4);
+  if (got < 4) {
+    if (got < std::min<std::uint64_t>(file_size, 4)) throw size_disagrees(got, true);
     throw ValueError(fmt::format("load_idx: {}: truncated header ({} bytes; the magic number alone takes 4)", path,
-                                 file_size));
+                                 got));
+  }
   if (magic[0] == 0x1f && magic[1] == 0x8b)
     throw ValueError(fmt::format("load_idx: {}: the file is gzip-compressed; decompress it first (gunzip)", path));
   if (magic[0] != 0 || magic[1] != 0)
@@ -216,14 +316,15 @@ Tensor load_idx(const std::string& path, Dtype dtype) {
         "load_idx: {}: unknown IDX type code 0x{:02x} (known: 0x08 ubyte, 0x09 byte, 0x0B int16, 0x0C int32, "
         "0x0D float32, 0x0E float64)",
         path, code));
+  if (file_size < 4) throw size_disagrees(got, false);
   const std::size_t ndim = magic[3];
   const std::uint64_t header = 4 + 4 * static_cast<std::uint64_t>(ndim);
   if (file_size < header)
     throw ValueError(fmt::format("load_idx: {}: truncated header: {} dimensions need {} header bytes, file has {}",
                                  path, ndim, header, file_size));
   std::vector<unsigned char> dims(4 * ndim);
-  if (ndim > 0 && !in.read(reinterpret_cast<char*>(dims.data()), static_cast<std::streamsize>(dims.size())))
-    throw ValueError(fmt::format("load_idx: {}: read error in the header", path));
+  const std::size_t dims_read = file.read(dims.data(), dims.size());
+  if (dims_read != dims.size()) throw size_disagrees(4 + dims_read, true);
   Shape shape(ndim);
   for (std::size_t d = 0; d < ndim; ++d) shape[d] = static_cast<std::size_t>(read_be(&dims[4 * d], 4));
 
@@ -248,11 +349,13 @@ Tensor load_idx(const std::string& path, Dtype dtype) {
         path, shape_str(shape), width, too_big ? std::string("more than 2^64") : std::to_string(declared), present,
         header, too_big || declared > present ? "truncated file or corrupt header" : "trailing bytes"));
 
+  // Exactly the declared bytes, never more; then the file must still be as it was opened.
   const std::size_t count = static_cast<std::size_t>(declared / width);
+  Tensor t = empty(shape, dtype);  // checks the size against the machine's memory first
   std::vector<unsigned char> raw(static_cast<std::size_t>(declared));
-  if (declared > 0 && !in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(declared)))
-    throw ValueError(fmt::format("load_idx: {}: read error in the data", path));
-  Tensor t = empty(shape, dtype);
+  const std::size_t data_read = file.read(raw.data(), raw.size());
+  if (data_read != raw.size()) throw size_disagrees(header + data_read, true);
+  file.check_unchanged();
   dispatch(dtype, [&]<class T>() { decode<T>(raw.data(), count, code, t.data_ptr<T>()); });
   return t;
 }

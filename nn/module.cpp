@@ -1,5 +1,8 @@
 // Module: the shared registry behind every layer.
+#include <atomic>
+#include <optional>
 #include <ostream>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -15,11 +18,101 @@ struct Module::State {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children;
   std::vector<std::pair<std::uint64_t, ForwardHook>> forward_hooks;
   std::uint64_t next_hook_id = 0;
+  // How many children lists (of live states) hold this state. 0: no module contains this one, so
+  // registering anything into it cannot close a cycle (the common bottom-up construction skips
+  // the subtree walk).
+  // Atomic: registering one shared module into two parents from two threads must not race.
+  std::atomic<std::size_t> parent_count{0};
   bool training = true;
+
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State();
+
+  // Moves this state's children into `out`, as its destruction would release them.
+  void release_children(std::vector<std::shared_ptr<Module>>& out) {
+    for (auto& [_, child] : children) {
+      --child->state_->parent_count;
+      out.push_back(std::move(child));
+    }
+    children.clear();
+  }
+
+  // The dotted path under this state at which `target` is registered ("" for this state), or
+  // nothing. Iterative, each state explored once (a shared submodule is not walked twice).
+  std::optional<std::string> find(const State* target) const {
+    if (this == target) return std::string();
+    struct Frame {
+      const State* state;
+      std::size_t next;
+      std::size_t path_len;
+    };
+    std::unordered_set<const State*> seen{this};
+    std::vector<Frame> stack{{this, 0, 0}};
+    std::string path;
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next == f.state->children.size()) {
+        stack.pop_back();
+        continue;
+      }
+      const auto& [name, child] = f.state->children[f.next++];
+      path.resize(f.path_len);
+      if (!path.empty()) path += '.';
+      path += name;
+      const State* s = child->state_.get();
+      if (s == target) return path;
+      if (seen.insert(s).second) stack.push_back({s, 0, path.size()});  // invalidates f
+    }
+    return std::nullopt;
+  }
 };
+
+// NOTE [ Iterative destruction ]
+// A chain of submodules is a chain of shared_ptrs: letting each state's children vector destroy
+// the next state recursively overflows the stack at a depth of some 10^4–10^5. Instead the
+// children move to a local list; a child whose Module object and state this list holds the only
+// references to gives up its own children to the list before it is destroyed, so each state dies
+// with no children left and the depth stays 1.
+Module::State::~State() {
+  std::vector<std::shared_ptr<Module>> pending;
+  release_children(pending);
+  while (!pending.empty()) {
+    std::shared_ptr<Module> m = std::move(pending.back());
+    pending.pop_back();
+    if (m.use_count() == 1 && m->state_.use_count() == 1) m->state_->release_children(pending);
+  }  // m (and, when it was the last reference, its childless state) is destroyed here
+}
 
 Module::Module() : state_(std::make_shared<State>()) {}
 Module::~Module() = default;
+
+// parent_ is deliberately not copied: a copy of a registered submodule's handle is a plain handle.
+Module::Module(const Module& other) : state_(other.state_) {}
+
+Module& Module::operator=(const Module& other) {
+  if (state_ == other.state_) return *this;
+  if (auto parent = parent_.lock()) {
+    // This handle is the one a parent keeps in its children: rebinding it re-registers it there.
+    std::string name;
+    for (const auto& [n, c] : parent->children)
+      if (c.get() == this) name = n;
+    if (other.state_ == parent)
+      throw ValueError(fmt::format("{}: assigning to submodule '{}': a module cannot contain itself", other.repr(),
+                                   name));
+    if (parent->parent_count != 0)
+      if (auto path = other.state_->find(parent.get()))
+        throw ValueError(fmt::format(
+            "assigning {} to submodule '{}' would make a cycle of modules: it already contains that submodule's "
+            "parent (as '{}')",
+            other.repr(), name, *path));
+    ++other.state_->parent_count;
+    --state_->parent_count;
+  }
+  state_ = other.state_;
+  return *this;
+}
 
 Tensor Module::forward(const Tensor&) {
   throw GraphError(fmt::format("{}: forward is not implemented; override Module::forward", repr()));
@@ -28,12 +121,15 @@ Tensor Module::forward(const Tensor&) {
 Tensor Module::operator()(const Tensor& x, SourceSite site) {
   SiteScope site_scope(site);
   Tensor y = forward(x);
-  if (!state_->forward_hooks.empty()) {
-    // A copy: a hook may register or remove hooks.
-    const auto hooks = state_->forward_hooks;
-    for (const auto& [_, hook] : hooks) hook(*this, x, y);
-  }
+  run_forward_hooks(x, y);
   return y;
+}
+
+void Module::run_forward_hooks(const Tensor& input, const Tensor& output) {
+  if (state_->forward_hooks.empty()) return;
+  // A copy: a hook may register or remove hooks.
+  const auto hooks = state_->forward_hooks;
+  for (const auto& [_, hook] : hooks) hook(*this, input, output);
 }
 
 HookHandle Module::register_forward_hook(ForwardHook hook) {
@@ -77,41 +173,93 @@ Tensor Module::register_buffer(std::string name, Tensor t) {
   return t;
 }
 
+void Module::check_acyclic(const std::string& name, const Module& child) const {
+  if (child.state_ == state_)
+    throw ValueError(fmt::format("{}: submodule '{}': a module cannot contain itself", repr(), name));
+  if (state_->parent_count == 0) return;  // no module contains this one: no subtree but its own holds it
+  if (auto path = child.state_->find(state_.get()))
+    throw ValueError(fmt::format(
+        "{}: registering submodule '{}' ({}) would make a cycle of modules: {} already contains this {} (as '{}')",
+        repr(), name, child.repr(), child.repr(), repr(), *path));
+}
+
 void Module::add_child(std::string name, std::shared_ptr<Module> child) {
   check_name(name, "submodule");
-  if (child->state_ == state_) throw ValueError(fmt::format("{}: a module cannot contain itself", repr()));
+  check_acyclic(name, *child);
+  child->parent_ = state_;
+  ++child->state_->parent_count;
   state_->children.emplace_back(std::move(name), std::move(child));
 }
 
 namespace {
-template <class Get>
-void collect(const Module& m, const std::string& prefix, Get get, std::vector<std::pair<std::string, Tensor>>& out) {
-  for (const auto& [name, t] : get(m)) out.emplace_back(prefix + name, t);
-  for (const auto& [name, child] : m.named_children()) collect(*child, prefix + name + ".", get, out);
+
+// NOTE [ Iterative module walks ]
+// Visits `root` and every descendant in pre-order — a module first, then each child's subtree in
+// registration order, the order the recursive walk had — with an explicit stack, so the depth of
+// the tree costs heap, not call stack. visit(module, path) gets the dotted path of the module
+// ("" for root, "0", "0.fc1", ...), kept in one buffer that is cut back on the way up (building a
+// fresh string per level would be quadratic in the depth). A shared submodule is visited once
+// per path, as before.
+template <class Visit>
+void walk(const Module& root, Visit&& visit) {
+  struct Frame {
+    const Module* module;
+    std::size_t next;
+    std::size_t path_len;
+  };
+  std::string path;
+  visit(root, path);
+  std::vector<Frame> stack{{&root, 0, 0}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const auto& children = f.module->named_children();
+    if (f.next == children.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const auto& [name, child] = children[f.next++];
+    path.resize(f.path_len);
+    if (!path.empty()) path += '.';
+    path += name;
+    visit(*child, path);
+    stack.push_back({child.get(), 0, path.size()});  // invalidates f
+  }
 }
+
+void add_named(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& own,
+               std::vector<std::pair<std::string, Tensor>>& out) {
+  for (const auto& [name, t] : own) out.emplace_back(path.empty() ? name : path + "." + name, t);
+}
+
 }  // namespace
 
-std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters(bool recurse) const {
   std::vector<std::pair<std::string, Tensor>> out;
-  collect(*this, "", [](const Module& m) -> const auto& { return m.state_->parameters; }, out);
+  if (!recurse) return state_->parameters;
+  walk(*this, [&](const Module& m, const std::string& path) { add_named(path, m.state_->parameters, out); });
   return out;
 }
 
-std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers(bool recurse) const {
   std::vector<std::pair<std::string, Tensor>> out;
-  collect(*this, "", [](const Module& m) -> const auto& { return m.state_->buffers; }, out);
+  if (!recurse) return state_->buffers;
+  walk(*this, [&](const Module& m, const std::string& path) { add_named(path, m.state_->buffers, out); });
   return out;
 }
 
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;
-  for (auto& [_, t] : named_parameters()) out.push_back(t);
+  walk(*this, [&](const Module& m, const std::string&) {
+    for (const auto& [_, t] : m.state_->parameters) out.push_back(t);
+  });
   return out;
 }
 
 std::vector<Tensor> Module::buffers() const {
   std::vector<Tensor> out;
-  for (auto& [_, t] : named_buffers()) out.push_back(t);
+  walk(*this, [&](const Module& m, const std::string&) {
+    for (const auto& [_, t] : m.state_->buffers) out.push_back(t);
+  });
   return out;
 }
 
@@ -126,8 +274,7 @@ std::size_t Module::num_parameters() const {
 }
 
 void Module::train(bool on) {
-  state_->training = on;
-  for (auto& [_, child] : state_->children) child->train(on);
+  walk(*this, [on](const Module& m, const std::string&) { m.state_->training = on; });
 }
 
 bool Module::is_training() const { return state_->training; }
@@ -145,21 +292,39 @@ std::string Module::repr() const {
   return name;
 }
 
-void Module::write_tree(std::string& out, int indent) const {
-  out += repr();
-  if (state_->children.empty()) return;
-  out += "(\n";
-  for (const auto& [name, child] : state_->children) {
-    out += std::string(indent + 2, ' ') + "(" + name + "): ";
-    child->write_tree(out, indent + 2);
-    out += "\n";
-  }
-  out += std::string(indent, ' ') + ")";
-}
-
+// The tree, PyTorch style: "Name(\n  (child): ...\n)", children indented by 2 per level. The
+// recursive form written with an explicit stack (see NOTE [ Iterative module walks ]).
 std::string Module::to_string() const {
-  std::string out;
-  write_tree(out, 0);
+  struct Frame {
+    const Module* module;
+    std::size_t next;
+    std::size_t indent;
+  };
+  std::string out = repr();
+  if (state_->children.empty()) return out;
+  out += "(\n";
+  std::vector<Frame> stack{{this, 0, 0}};
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    const auto& children = f.module->state_->children;
+    if (f.next == children.size()) {
+      out.append(f.indent, ' ');
+      out += ')';
+      stack.pop_back();
+      if (!stack.empty()) out += '\n';  // the end of that child's entry in its parent
+      continue;
+    }
+    const auto& [name, child] = children[f.next++];
+    const std::size_t indent = f.indent + 2;
+    out.append(indent, ' ');
+    out += "(" + name + "): " + child->repr();
+    if (child->state_->children.empty()) {
+      out += '\n';
+    } else {
+      out += "(\n";
+      stack.push_back({child.get(), 0, indent});  // invalidates f
+    }
+  }
   return out;
 }
 

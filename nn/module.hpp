@@ -52,12 +52,22 @@ class HookHandle {
   std::function<void()> remover_;
 };
 
+/// NOTE [ The module graph is a tree (or a DAG), never a cycle ]
+/// Registering a module that already contains the registering one (directly or through any
+/// depth of submodules: `s1.push_back(s2); s2.push_back(s1);`) is a ValueError naming both and the
+/// path, and changes nothing; so is a module containing itself. Assigning another module to a
+/// registered submodule's handle (`seq[0] = other`) is checked the same way. Sharing a module in
+/// several places stays allowed (it is listed once per path, as before). Every walk over the
+/// tree (parameters, named_parameters, named_buffers, train, zero_grad, to_string, Sequential's
+/// forward through nested Sequentials) and the destruction of the tree are iterative: a chain of
+/// 100,000 nested modules neither overflows the stack nor leaks.
 class Module {
  public:
   Module();
   virtual ~Module();
-  Module(const Module&) = default;             // shares the registry
-  Module& operator=(const Module&) = default;  // shares the registry
+  Module(const Module& other);             // shares the registry
+  Module& operator=(const Module& other);  // shares the registry (checked as a registration when
+                                           // this handle is a registered submodule)
 
   /// The computation. The base version throws GraphError: a module must override it.
   virtual Tensor forward(const Tensor& x);
@@ -73,10 +83,12 @@ class Module {
 
   /// All parameters, recursively, in registration order (own first, then each child's).
   std::vector<Tensor> parameters() const;
-  /// Same order, with dotted names: "fc1.weight", "0.bias", ...
-  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
-  /// Non-trainable state (e.g. BatchNorm's running statistics), recursively, with dotted names.
-  std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  /// Same order, with dotted names: "fc1.weight", "0.bias", ... With recurse = false only this
+  /// module's own parameters (as torch's named_parameters(recurse=False)).
+  std::vector<std::pair<std::string, Tensor>> named_parameters(bool recurse = true) const;
+  /// Non-trainable state (e.g. BatchNorm's running statistics), recursively, with dotted names
+  /// (recurse = false: this module's own).
+  std::vector<std::pair<std::string, Tensor>> named_buffers(bool recurse = true) const;
   std::vector<Tensor> buffers() const;
   /// Direct submodules in registration order.
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const;
@@ -104,6 +116,7 @@ class Module {
   /// Registers non-trainable state that checkpoints save and load.
   Tensor register_buffer(std::string name, Tensor t);
   /// Registers a submodule; returns the handle (sharing state with the registered copy).
+  /// ValueError when `m` is this module or contains it (a cycle), naming both.
   template <class M>
   M register_module(std::string name, M m) {
     static_assert(std::is_base_of_v<Module, M>, "register_module takes a module");
@@ -111,12 +124,19 @@ class Module {
     return m;
   }
 
+  /// Runs this module's forward hooks on (input, output), as operator() does after forward
+  /// (Sequential's iterative forward calls it for the Sequentials nested in it).
+  void run_forward_hooks(const Tensor& input, const Tensor& output);
+
  private:
   struct State;
   void add_child(std::string name, std::shared_ptr<Module> child);
   void check_name(const std::string& name, const char* what) const;
-  void write_tree(std::string& out, int indent) const;
+  void check_acyclic(const std::string& name, const Module& child) const;
   std::shared_ptr<State> state_;
+  // Set only on the handle a parent stores in its children (register_module's copy): the
+  // parent, so that assigning to that handle is checked as a registration. Not copied.
+  std::weak_ptr<State> parent_;
 };
 
 /// The tree (Module::to_string) followed by the parameter count.

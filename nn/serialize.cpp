@@ -1,6 +1,8 @@
 // Checkpoints: xgrad's binary format (docs/checkpoints.md), written atomically through a
 // temporary file, read and validated completely before the module is touched.
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <atomic>
 #include <bit>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -17,6 +20,7 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -24,9 +28,14 @@
 #include "autodiff/creation.hpp"
 #include "autodiff/errors.hpp"
 #include "autodiff/grad_mode.hpp"
+#include "autodiff/shape_check.hpp"
+#include "nn/file_input.hpp"
 #include "nn/serialize.hpp"
 
 namespace xg::nn {
+
+using detail::check_path;
+using detail::InputFile;
 
 namespace {
 
@@ -155,7 +164,7 @@ class Writer {
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) {
         const int err = w < 0 ? errno : EIO;
-        throw ValueError(fmt::format("{}: cannot write '{}' (writing the temporary file '{}'): {}", who_, path_,
+        throw ValueError(fmt::format("{}: cannot write {} (writing the temporary file '{}'): {}", who_, path_,
                                      tmp_, os_error(err)));
       }
       p += w;
@@ -187,11 +196,87 @@ std::string temp_path_for(const std::string& path) {
   return fmt::format("{}.tmp.{}.{}", path, static_cast<long>(::getpid()), counter.fetch_add(1));
 }
 
+/// The directory part of a path ("." for none, "/" for the root) and the last component.
+std::pair<std::string, std::string> split_path(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {".", path};
+  return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+// NOTE [ Saving through symbolic links ]
+// rename(2) replaces the directory entry it is given: renaming a new file onto a symbolic link
+// replaces the link with a regular file, while torch.save (open with O_TRUNC) writes through
+// it. So a save first follows the chain of links at `path` to the file it ends at — one that
+// does not exist yet, for a dangling link, as open(2) with O_CREAT would create it — writes the
+// temporary file beside that file (rename(2) cannot cross file systems) and renames it onto
+// that file: every link stays, and shows the new contents. A chain of more than 40 links (or a
+// loop) is refused with ELOOP's message, as open(2) would.
+
+/// The file a save to `path` must replace: `path` itself, or, when it is a symbolic link, the
+/// end of its chain of links (NOTE [ Saving through symbolic links ]). Relative link targets are
+/// taken from the link's directory; the kernel resolves the directories on the way, so no path
+/// is normalised here (".." after a linked directory means what the kernel says it means).
+std::string resolve_final_target(const std::string& path, std::string_view who) {
+  constexpr int kMaxLinks = 40;  // Linux's limit for one path (ELOOP beyond it)
+  std::string current = path;
+  for (int links = 0;; ++links) {
+    struct stat st {};
+    // Missing (the save creates it) or unreachable (creating the temporary file says why).
+    if (::lstat(current.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return current;
+    if (links == kMaxLinks)
+      throw ValueError(fmt::format("{}: cannot write '{}': {} (more than {} symbolic links in a row, or a loop)", who,
+                                   path, os_error(ELOOP), kMaxLinks));
+    std::string target(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 255) + 1, '\0');
+    ssize_t n = 0;
+    while ((n = ::readlink(current.c_str(), target.data(), target.size())) >= static_cast<ssize_t>(target.size()))
+      target.resize(2 * target.size());  // the link changed since lstat: try again with more room
+    if (n < 0)
+      throw ValueError(fmt::format("{}: cannot write '{}': cannot read the symbolic link '{}': {}", who, path, current,
+                                   os_error(errno)));
+    target.resize(static_cast<std::size_t>(n));
+    if (target.empty() || target.front() == '/') current = target;
+    else current = split_path(current).first + "/" + target;
+  }
+}
+
+/// Removes the temporary files that saves to `target` killed mid-write left behind:
+/// "<basename>.tmp.<pid>.<n>" in the target's directory whose process no longer exists
+/// (kill(pid, 0) fails with ESRCH). A live process's file — this process's included — is never
+/// touched. Best effort: an unreadable directory or a failed unlink is not an error.
+void remove_stale_temp_files(const std::string& target) {
+  const auto [dir_path, base] = split_path(target);
+  if (base.empty()) return;
+  DIR* dir = ::opendir(dir_path.c_str());
+  if (dir == nullptr) return;
+  const std::string prefix = base + ".tmp.";
+  const long self = static_cast<long>(::getpid());
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string_view name = e->d_name;
+    if (!name.starts_with(prefix)) continue;
+    // <pid>.<n>, both decimal, and nothing else.
+    const std::string_view rest = name.substr(prefix.size());
+    const auto dot = rest.find('.');
+    if (dot == std::string_view::npos) continue;
+    const std::string_view pid_text = rest.substr(0, dot), n_text = rest.substr(dot + 1);
+    auto all_digits = [](std::string_view t) {
+      return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!all_digits(pid_text) || !all_digits(n_text)) continue;
+    long pid = 0;
+    const auto [ptr, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+    if (ec != std::errc() || pid <= 0 || pid == self || pid > std::numeric_limits<pid_t>::max()) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    struct stat st {};
+    if (::fstatat(::dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    (void)::unlinkat(::dirfd(dir), e->d_name, 0);
+  }
+  ::closedir(dir);
+}
+
 /// Makes the rename durable: fsync on the directory holding `path`. Best effort (some file
 /// systems refuse fsync on directories); the checkpoint itself is complete by then.
 void sync_parent_directory(const std::string& path) {
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const std::string dir = split_path(path).first;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;
   (void)::fsync(fd);
@@ -207,18 +292,25 @@ std::uint64_t entry_size(const Entry& e) {
 namespace detail {
 
 void write_named_tensors(const std::vector<NamedTensor>& named, const std::string& path, std::string_view who) {
-  if (path.empty()) throw ValueError(fmt::format("{}: the path is empty", who));
+  check_path(path, who);  // before touching the file system
   std::vector<Entry> entries;
   entries.reserve(named.size());
   for (const auto& n : named) entries.push_back({n.buffer ? Kind::Buffer : Kind::Parameter, n.name, n.tensor});
   std::uint64_t file_size = kHeaderSize + kChecksumSize;
   for (const auto& e : entries) file_size += entry_size(e);
 
-  TempFile tmp{temp_path_for(path)};
+  // NOTE [ Saving through symbolic links ]: the temporary file goes beside the file the link
+  // chain ends at, and is renamed onto it, so the links stay and show the new contents.
+  const std::string target = resolve_final_target(path, who);
+  const std::string shown =
+      target == path ? fmt::format("'{}'", path) : fmt::format("'{}' (a symbolic link to '{}')", path, target);
+  remove_stale_temp_files(target);
+
+  TempFile tmp{temp_path_for(target)};
   // errno first: building the message must not clobber it.
   auto fail = [&](std::string_view step, std::string_view after = "") {
     const int err = errno;
-    throw ValueError(fmt::format("{}: cannot write '{}' ({} the temporary file '{}'{}): {}", who, path, step,
+    throw ValueError(fmt::format("{}: cannot write {} ({} the temporary file '{}'{}): {}", who, shown, step,
                                  tmp.path, after, os_error(err)));
   };
   tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -227,7 +319,7 @@ void write_named_tensors(const std::vector<NamedTensor>& named, const std::strin
     fail("creating");
   }
 
-  Writer out(tmp.fd, path, tmp.path, who);
+  Writer out(tmp.fd, shown, tmp.path, who);
   out.bytes(kMagic.data(), kMagic.size());
   out.u32(kVersion);
   out.u64(file_size);
@@ -247,9 +339,9 @@ void write_named_tensors(const std::vector<NamedTensor>& named, const std::strin
   const int fd = tmp.fd;
   tmp.fd = -1;
   if (::close(fd) != 0) fail("closing");
-  if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail("renaming", " over it");
+  if (::rename(tmp.path.c_str(), target.c_str()) != 0) fail("renaming", " over it");
   tmp.committed = true;
-  sync_parent_directory(path);
+  sync_parent_directory(target);
 }
 
 }  // namespace detail
@@ -263,37 +355,6 @@ void save(const Module& module, const std::string& path) {
 // ---------------------------------------------------------------------------------- load
 
 namespace {
-
-std::vector<unsigned char> read_file(const std::string& path, std::string_view who) {
-  if (path.empty()) throw ValueError(fmt::format("{}: the path is empty", who));
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw ValueError(fmt::format("{}: cannot open '{}': {}", who, path, os_error(errno)));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st{};
-  if (::fstat(fd, &st) != 0) throw ValueError(fmt::format("{}: cannot read '{}': {}", who, path, os_error(errno)));
-  if (S_ISDIR(st.st_mode)) throw ValueError(fmt::format("{}: cannot read '{}': {}", who, path, os_error(EISDIR)));
-
-  // Read into a buffer of the size fstat reports, then on to EOF (the file may have grown).
-  std::vector<unsigned char> bytes(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0);
-  std::size_t used = 0;
-  unsigned char chunk[4096];
-  for (;;) {
-    const bool in_place = used < bytes.size();
-    unsigned char* dst = in_place ? bytes.data() + used : chunk;
-    const std::size_t room = in_place ? bytes.size() - used : sizeof chunk;
-    const ssize_t r = ::read(fd, dst, room);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw ValueError(fmt::format("{}: cannot read '{}': {}", who, path, os_error(errno)));
-    if (r == 0) break;
-    if (!in_place) bytes.insert(bytes.end(), chunk, chunk + r);
-    used += static_cast<std::size_t>(r);
-  }
-  bytes.resize(used);
-  return bytes;
-}
 
 /// One entry as the file holds it; `data` points into the file's bytes.
 struct FileEntry {
@@ -347,30 +408,36 @@ std::uint64_t read_le(const unsigned char* p, int n) {
   return v;
 }
 
-/// Checks the envelope (magic, version, size, checksum) and parses every entry.
-std::vector<FileEntry> parse(const std::vector<unsigned char>& bytes, const std::string& path, std::string_view who) {
-  auto corrupt = [&](const std::string& why) {
-    return ValueError(fmt::format("{}: '{}' is corrupt: {}", who, path, why));
-  };
-  const std::size_t size = bytes.size();
+/// The envelope's fixed fields: magic, version, and the declared size against `size`, the
+/// file's. Needs the first min(size, kHeaderSize) bytes of the file at `p`.
+void check_envelope(const unsigned char* p, std::uint64_t size, const std::string& path, std::string_view who) {
   if (size == 0) throw ValueError(fmt::format("{}: '{}' is empty, not a checkpoint", who, path));
-  if (std::memcmp(bytes.data(), kMagic.data(), std::min(size, kMagic.size())) != 0)
+  if (std::memcmp(p, kMagic.data(), static_cast<std::size_t>(std::min<std::uint64_t>(size, kMagic.size()))) != 0)
     throw ValueError(fmt::format("{}: '{}' is not an xgrad checkpoint (it does not start with the magic bytes "
                                  "\"XGRADCKP\")", who,
                                  path));
   if (size < kMagic.size() + 4)
     throw ValueError(fmt::format("{}: '{}' is truncated: {} bytes, too short for a checkpoint header", who, path, size));
-  const auto version = static_cast<std::uint32_t>(read_le(bytes.data() + kMagic.size(), 4));
+  const auto version = static_cast<std::uint32_t>(read_le(p + kMagic.size(), 4));
   if (version != kVersion)
     throw ValueError(fmt::format("{}: '{}' has checkpoint format version {}; this build of xgrad reads version {}", who,
                                  path, version, kVersion));
   if (size < kHeaderSize + kChecksumSize)
     throw ValueError(fmt::format("{}: '{}' is truncated: {} bytes, shorter than the smallest checkpoint ({} bytes)", who,
                                  path, size, kHeaderSize + kChecksumSize));
-  const std::uint64_t declared = read_le(bytes.data() + kSizeOffset, 8);
+  const std::uint64_t declared = read_le(p + kSizeOffset, 8);
   if (declared != size)
     throw ValueError(fmt::format("{}: '{}' is {}: its header declares {} bytes, the file has {}", who, path,
                                  declared > size ? "truncated" : "corrupt", declared, size));
+}
+
+/// Checks the envelope (magic, version, size, checksum) and parses every entry.
+std::vector<FileEntry> parse(const std::vector<unsigned char>& bytes, const std::string& path, std::string_view who) {
+  auto corrupt = [&](const std::string& why) {
+    return ValueError(fmt::format("{}: '{}' is corrupt: {}", who, path, why));
+  };
+  const std::size_t size = bytes.size();
+  check_envelope(bytes.data(), size, path, who);
   Fnv1a64 hash;
   hash.update(bytes.data(), size - kChecksumSize);
   const std::uint64_t stored = read_le(bytes.data() + size - kChecksumSize, 8);
@@ -428,6 +495,53 @@ std::vector<FileEntry> parse(const std::vector<unsigned char>& bytes, const std:
   return entries;
 }
 
+/// "'P' holds fewer/more bytes than its size": what fstat said and what read(2) found disagree.
+ValueError size_disagrees(const InputFile& file, std::uint64_t found, bool fewer) {
+  return ValueError(fmt::format(
+      "{}: '{}' holds {} bytes than the {} its size (fstat) reports ({} read): {}; refused", file.who(), file.path(),
+      fewer ? "fewer" : "more", file.size(), found,
+      fewer ? "it was truncated while being read, or it is a pseudo-file (such as those in /proc or /sys)"
+            : "it is a pseudo-file (such as those in /proc) or a file that is growing"));
+}
+
+}  // namespace
+
+namespace detail {
+
+std::vector<unsigned char> read_checkpoint_bytes(InputFile& file, std::string_view who) {
+  const std::string& path = file.path();
+  const std::uint64_t size = file.size();
+  // The header first, at most kHeaderSize bytes whatever the file: the magic and the declared
+  // size are checked against the size fstat reported before anything else is read.
+  std::array<unsigned char, kHeaderSize> head{};
+  const std::size_t got = file.read(head.data(), head.size());
+  const auto expected = static_cast<std::size_t>(std::min<std::uint64_t>(size, kHeaderSize));
+  if (got != expected) {
+    if (got > 0 && std::memcmp(head.data(), kMagic.data(), std::min(got, kMagic.size())) != 0)
+      check_envelope(head.data(), got, path, who);  // "not an xgrad checkpoint": true whatever the size
+    if (got < expected) file.check_unchanged();
+    throw size_disagrees(file, got, got < expected);
+  }
+  check_envelope(head.data(), size, path, who);  // from here on, size == declared size >= 36
+  if (size > max_tensor_bytes())
+    throw ValueError(fmt::format("{}: '{}' declares {} bytes, more than this machine's memory ({} bytes): refused",
+                                 who, path, size, max_tensor_bytes()));
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+  std::memcpy(bytes.data(), head.data(), got);
+  // Exactly the declared size, never past it; then the file must still be as it was opened.
+  const std::size_t rest = file.read(bytes.data() + got, bytes.size() - got);
+  if (rest != bytes.size() - got) {
+    file.check_unchanged();
+    throw size_disagrees(file, got + rest, true);
+  }
+  file.check_unchanged();
+  return bytes;
+}
+
+}  // namespace detail
+
+namespace {
+
 /// "'a', 'b', 'c' and 2 more".
 std::string name_list(const std::vector<std::string>& names) {
   std::string out;
@@ -456,7 +570,8 @@ Tensor decode(const FileEntry& e) {
 }  // namespace
 
 void load(Module& module, const std::string& path) {
-  const std::vector<unsigned char> bytes = read_file(path, "load");
+  InputFile in(path, "load");
+  const std::vector<unsigned char> bytes = detail::read_checkpoint_bytes(in, "load");
   const std::vector<FileEntry> file = parse(bytes, path, "load");
 
   std::map<std::string_view, const FileEntry*> by_name;
@@ -513,7 +628,8 @@ void load(Module& module, const std::string& path) {
 namespace detail {
 
 std::vector<NamedTensor> read_named_tensors(const std::string& path, std::string_view who) {
-  const std::vector<unsigned char> bytes = read_file(path, who);
+  InputFile in(path, who);
+  const std::vector<unsigned char> bytes = read_checkpoint_bytes(in, who);
   const std::vector<FileEntry> file = parse(bytes, path, who);
   std::set<std::string_view> seen;
   for (const auto& e : file)

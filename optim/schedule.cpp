@@ -23,6 +23,16 @@ void check_count(const char* who, const char* option, std::int64_t v, std::int64
   if (v < lo) throw ValueError(fmt::format("{}: {} = {} must be >= {}", who, option, v, lo));
 }
 
+// NOTE [ Counters at the int64 limit ]
+// load_state accepts any count >= 0, so a state can hold last_epoch (or num_bad_epochs) =
+// INT64_MAX; one more step would overflow a signed integer (undefined behaviour). step() refuses
+// that step with a ValueError before anything changes, instead of wrapping around.
+void check_can_advance(const char* who, const char* counter, std::int64_t v) {
+  if (v == std::numeric_limits<std::int64_t>::max())
+    throw ValueError(
+        fmt::format("{}: step: {} = {} is at the int64 limit and cannot advance further", who, counter, v));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------- base
@@ -48,6 +58,7 @@ void Scheduler::load_state(const SchedulerState& s) {
 }
 
 void LRScheduler::step() {
+  check_can_advance(name_, "last_epoch", state_.last_epoch);  // next_lr reads last_epoch + 1
   const double lr = next_lr(opt_->lr());
   opt_->set_lr(lr);  // validates first: a bad value leaves the schedule as it was
   ++state_.last_epoch;
@@ -118,11 +129,13 @@ bool ReduceLROnPlateau::is_better(double a, double best) const {
 
 void ReduceLROnPlateau::step(double metric) {
   SchedulerState s = state_;
+  check_can_advance(name_, "last_epoch", s.last_epoch);
   s.last_epoch += 1;
   if (is_better(metric, s.best)) {
     s.best = metric;
     s.num_bad_epochs = 0;
   } else {
+    check_can_advance(name_, "num_bad_epochs", s.num_bad_epochs);
     s.num_bad_epochs += 1;
   }
   if (s.cooldown_counter > 0) {

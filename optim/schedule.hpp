@@ -38,7 +38,9 @@ class Scheduler {
   SchedulerState state() const { return state_; }
   /// Restores a state from state(): ValueError (and nothing changed) for a negative or
   /// non-integral count, a negative or NaN learning rate, or a NaN best. Does not touch the
-  /// optimizer (its lr is part of the optimizer's own state).
+  /// optimizer (its lr is part of the optimizer's own state). Any count up to INT64_MAX loads;
+  /// a step() that would take a count past INT64_MAX is a ValueError naming the schedule and
+  /// the count, and changes nothing (never a signed overflow).
   void load_state(const SchedulerState& state);
 
  protected:
@@ -52,6 +54,7 @@ class Scheduler {
 class LRScheduler : public Scheduler {
  public:
   /// last_epoch ← last_epoch + 1, then sets the optimizer's lr to the schedule's value.
+  /// ValueError (nothing changed) when last_epoch is already INT64_MAX.
   void step();
 
  protected:
@@ -122,6 +125,8 @@ class ReduceLROnPlateau : public Scheduler {
  public:
   using Options = ReduceLROnPlateauOptions;
   explicit ReduceLROnPlateau(Optimizer& opt, Options options = {});
+  /// One epoch's metric. ValueError (nothing changed) when last_epoch, or num_bad_epochs for a
+  /// bad epoch, would pass INT64_MAX.
   void step(double metric);
   const Options& options() const { return options_; }
   double best() const { return state_.best; }
