@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "autodiff/blas.hpp"
 #include "autodiff/derivatives.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/ops/gemm.hpp"
@@ -30,6 +31,7 @@ MatrixView view_of(const Tensor& t, const char* which, const Tensor& a, const Te
 Tensor matmul_t(const Tensor& a0, const Tensor& b0, bool ta, bool tb, SourceSite site) {
   SiteScope site_scope(site);
   if (!a0.defined() || !b0.defined()) throw ValueError("matmul: undefined operand");
+  init_blas_threads();  // the first matmul applies xgrad's BLAS default, even one small enough for the loop
   Tensor a = a0, b = b0;
   if (a.dtype() != b.dtype()) {
     const Dtype d = promote(a.dtype(), b.dtype());
