@@ -159,6 +159,11 @@ TEST(ExtentOverflow, FlattenAndConcatRefuseExtentsThatWrap) {
   const Tensor h = xg::zeros({std::size_t{1} << 63, 0});
   expect_error<xg::ShapeError>([&] { xg::concat({h, h}, 0); }, {"concat", "2^64"});
   EXPECT_EQ(xg::concat({h, h}, 1).shape(), (xg::Shape{std::size_t{1} << 63, 0}));
+  // Ops over the slices of such an empty tensor do no work at all (not 2^63 empty iterations).
+  EXPECT_EQ(xg::slice(h, 1, 0, 0).shape(), h.shape());
+  EXPECT_EQ(xg::index_select(h, 1, {}).shape(), h.shape());
+  EXPECT_EQ(xg::softmax(h, 1).shape(), h.shape());
+  EXPECT_EQ(xg::index_add(h, 1, {}, 0).shape(), h.shape());
 }
 
 // ----------------------------------------------------------------------- 0-D dims, as PyTorch

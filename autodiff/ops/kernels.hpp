@@ -89,7 +89,11 @@ void binary_map(const Tensor& a, const Tensor& b, Tensor& out, F f) {
 }
 
 /// The tensor viewed as {outer, shape[dim], inner}: the products of the extents before and after dim.
+/// A tensor with no elements gives {0, 0}, whatever its other extents: loops over its slices do
+/// nothing (an empty {2^63, 0} must not cost 2^63 iterations, nor wrap its products).
 inline std::pair<std::size_t, std::size_t> outer_inner(const Shape& s, std::size_t dim) {
+  for (const std::size_t e : s)
+    if (e == 0) return {0, 0};
   std::size_t outer = 1, inner = 1;
   for (std::size_t d = 0; d < dim; ++d) outer *= s[d];
   for (std::size_t d = dim + 1; d < s.size(); ++d) inner *= s[d];
