@@ -9,6 +9,7 @@
 #include "autodiff/errors.hpp"
 #include "nn/activation.hpp"
 #include "nn/diagnostics.hpp"
+#include "nn/module_walk.hpp"
 
 namespace xg::nn {
 
@@ -159,18 +160,12 @@ GradientMonitor::~GradientMonitor() {
   for (auto& h : hooks_) h.remove();
 }
 
-// Every module under `root` (whose path is `root_path`) in pre-order — a module, then each
-// child's subtree in registration order — with an explicit stack (a 100,000-deep chain of
-// modules must not overflow the call stack; see NOTE [ Iterative module walks ] in module.cpp).
-// A module's path is kept in one buffer, cut back on the way up, and copied only for a row.
+// Every module under `root` in pre-order, iteratively (NOTE [ Iterative module walks ]).
 void GradientMonitor::collect_layers(Module& root, const std::string& root_path) {
-  struct Frame {
-    Module* module;
-    std::size_t next;
-    std::size_t path_len;
-  };
-  std::string path = root_path;
-  auto visit = [&](Module& module) {
+  detail::walk_modules(root, [&](Module& module, const std::string& sub) {
+    std::string joined;  // only under a non-empty root path: no copy per module otherwise
+    const std::string& path =
+        root_path.empty() ? sub : (joined = sub.empty() ? root_path : root_path + "." + sub);
     Watched row;
     for (auto& [name, tensor] : module.named_parameters(/*recurse=*/false))
       row.parameters.emplace_back(path.empty() ? name : path + "." + name, tensor);
@@ -188,23 +183,7 @@ void GradientMonitor::collect_layers(Module& root, const std::string& root_path)
       row.kind = module.repr();
       watched_.push_back(std::move(row));
     }
-  };
-  visit(root);
-  std::vector<Frame> stack{{&root, 0, path.size()}};
-  while (!stack.empty()) {
-    Frame& f = stack.back();
-    const auto& children = f.module->named_children();
-    if (f.next == children.size()) {
-      stack.pop_back();
-      continue;
-    }
-    const auto& [name, child] = children[f.next++];
-    path.resize(f.path_len);
-    if (!path.empty()) path += '.';
-    path += name;
-    visit(*child);
-    stack.push_back({child.get(), 0, path.size()});  // invalidates f
-  }
+  });
 }
 
 void GradientMonitor::record_activation(const std::string& name, const std::string& kind, const Tensor& output) {

@@ -9,6 +9,7 @@
 #include "autodiff/errors.hpp"
 #include "autodiff/function.hpp"
 #include "nn/module.hpp"
+#include "nn/module_walk.hpp"
 
 namespace xg::nn {
 
@@ -193,39 +194,6 @@ void Module::add_child(std::string name, std::shared_ptr<Module> child) {
 
 namespace {
 
-// NOTE [ Iterative module walks ]
-// Visits `root` and every descendant in pre-order — a module first, then each child's subtree in
-// registration order, the order the recursive walk had — with an explicit stack, so the depth of
-// the tree costs heap, not call stack. visit(module, path) gets the dotted path of the module
-// ("" for root, "0", "0.fc1", ...), kept in one buffer that is cut back on the way up (building a
-// fresh string per level would be quadratic in the depth). A shared submodule is visited once
-// per path, as before.
-template <class Visit>
-void walk(const Module& root, Visit&& visit) {
-  struct Frame {
-    const Module* module;
-    std::size_t next;
-    std::size_t path_len;
-  };
-  std::string path;
-  visit(root, path);
-  std::vector<Frame> stack{{&root, 0, 0}};
-  while (!stack.empty()) {
-    Frame& f = stack.back();
-    const auto& children = f.module->named_children();
-    if (f.next == children.size()) {
-      stack.pop_back();
-      continue;
-    }
-    const auto& [name, child] = children[f.next++];
-    path.resize(f.path_len);
-    if (!path.empty()) path += '.';
-    path += name;
-    visit(*child, path);
-    stack.push_back({child.get(), 0, path.size()});  // invalidates f
-  }
-}
-
 void add_named(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& own,
                std::vector<std::pair<std::string, Tensor>>& out) {
   for (const auto& [name, t] : own) out.emplace_back(path.empty() ? name : path + "." + name, t);
@@ -236,20 +204,20 @@ void add_named(const std::string& path, const std::vector<std::pair<std::string,
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters(bool recurse) const {
   std::vector<std::pair<std::string, Tensor>> out;
   if (!recurse) return state_->parameters;
-  walk(*this, [&](const Module& m, const std::string& path) { add_named(path, m.state_->parameters, out); });
+  detail::walk_modules(*this, [&](const Module& m, const std::string& path) { add_named(path, m.state_->parameters, out); });
   return out;
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers(bool recurse) const {
   std::vector<std::pair<std::string, Tensor>> out;
   if (!recurse) return state_->buffers;
-  walk(*this, [&](const Module& m, const std::string& path) { add_named(path, m.state_->buffers, out); });
+  detail::walk_modules(*this, [&](const Module& m, const std::string& path) { add_named(path, m.state_->buffers, out); });
   return out;
 }
 
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;
-  walk(*this, [&](const Module& m, const std::string&) {
+  detail::walk_modules(*this, [&](const Module& m, const std::string&) {
     for (const auto& [_, t] : m.state_->parameters) out.push_back(t);
   });
   return out;
@@ -257,7 +225,7 @@ std::vector<Tensor> Module::parameters() const {
 
 std::vector<Tensor> Module::buffers() const {
   std::vector<Tensor> out;
-  walk(*this, [&](const Module& m, const std::string&) {
+  detail::walk_modules(*this, [&](const Module& m, const std::string&) {
     for (const auto& [_, t] : m.state_->buffers) out.push_back(t);
   });
   return out;
@@ -274,7 +242,7 @@ std::size_t Module::num_parameters() const {
 }
 
 void Module::train(bool on) {
-  walk(*this, [on](const Module& m, const std::string&) { m.state_->training = on; });
+  detail::walk_modules(*this, [on](const Module& m, const std::string&) { m.state_->training = on; });
 }
 
 bool Module::is_training() const { return state_->training; }
@@ -284,7 +252,7 @@ void Module::zero_grad() {
 }
 
 std::string Module::repr() const {
-  std::string name = detail::demangle(typeid(*this).name());
+  std::string name = xg::detail::demangle(typeid(*this).name());
   if (name.find('<') == std::string::npos) {
     const auto colon = name.rfind("::");
     if (colon != std::string::npos) name = name.substr(colon + 2);

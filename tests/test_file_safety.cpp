@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "expect_error.hpp"
+#include "temp_dir.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -50,41 +51,7 @@ using xg::testing::expect_error;
 
 // ---------------------------------------------------------------------------------- helpers
 
-/// A fresh directory from mkdtemp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "xgrad_files_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  /// Names directly inside `sub` (relative to this directory), sorted; symbolic links as they are.
-  std::vector<std::string> listing(const std::string& sub = "") const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(sub.empty() ? path_ : path_ / sub))
-      out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  /// Every name anywhere below, containing ".tmp.".
-  std::vector<std::string> temp_files() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(path_))
-      if (e.path().filename().string().find(".tmp.") != std::string::npos) out.push_back(e.path().string());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
+using xg::testing::TempDir;
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

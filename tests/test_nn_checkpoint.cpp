@@ -24,6 +24,8 @@
 
 #include <nn/nn.hpp>
 
+#include "temp_dir.hpp"
+
 namespace xg {
 namespace {
 
@@ -61,34 +63,7 @@ void run_training_forward(nn::Module& model, std::size_t in = 4) {
 
 // ---------------------------------------------------------------------------------- helpers
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "xgrad_ckpt_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    for (const auto& e : fs::recursive_directory_iterator(path_, ec))
-      if (e.is_directory(ec)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  /// Names of the entries directly inside, sorted.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
+using xg::testing::TempDir;
 
 Bytes read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
